@@ -1,0 +1,112 @@
+# eptsim - plain GNU make.  See README.md for the two commands that matter:
+#   make run    build and run workloads/default.json
+#   make test   build and run every unit and end-to-end test
+# Other targets: all (default), deps, asan, bench, install, clean.
+
+VERSION := 0.1.0
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
+
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all
+endif
+
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+CMOCKA_CFLAGS  := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off $(CFLAGS) \
+	     -Wall -Wextra -Werror $(SANFLAGS) -I. -Iinclude \
+	     -DEPTSIM_VERSION_STRING='"$(VERSION)"' \
+	     $(JANSSON_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS = $(JANSSON_LIBS) -lm
+
+LIB_SRCS  := $(sort $(wildcard sim/*.c sim/*/*.c kernel-model/*.c traces/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_SRCS  := $(sort $(wildcard cli/*.c))
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TLIB_SRCS := $(sort $(wildcard tests/lib/*.c))
+TLIB_OBJS := $(TLIB_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c tests/e2e/test_*.c))
+TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
+
+LIBEPTSIM := $(BUILD)/libeptsim.a
+EPTSIM    := $(BUILD)/eptsim
+
+.PHONY: all deps run test check tests asan bench install clean
+.DELETE_ON_ERROR:
+
+all: $(LIBEPTSIM) $(EPTSIM)
+
+deps:
+	@sh scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	$(EPTSIM) run workloads/default.json -o $(BUILD)/default-report.json
+
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check:
+	@$(MAKE) --no-print-directory -j$(NPROC) all tests
+	@sh tests/run.sh $(BUILD) $(TEST_BINS)
+
+tests: $(TEST_BINS)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS='-O1 -g' check
+
+bench: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS)
+	@sh bench/run.sh $(BUILD)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -c $< -o $@
+
+$(LIBEPTSIM): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(EPTSIM): $(CLI_OBJS) $(LIBEPTSIM)
+	$(CC) $(ALL_LDFLAGS) $(CLI_OBJS) $(LIBEPTSIM) $(LIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TLIB_OBJS) $(LIBEPTSIM)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $< $(TLIB_OBJS) $(LIBEPTSIM) $(CMOCKA_LIBS) $(LIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBEPTSIM)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) $< $(LIBEPTSIM) $(LIBS) -o $@
+
+# install: the command, the library, the header, a pkg-config file and the
+# machine presets (found by the command relative to its own location).
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/share/eptsim/machines
+	install -m 755 $(EPTSIM) $(DESTDIR)$(PREFIX)/bin/eptsim
+	install -m 644 $(LIBEPTSIM) $(DESTDIR)$(PREFIX)/lib/libeptsim.a
+	install -m 644 include/eptsim.h $(DESTDIR)$(PREFIX)/include/eptsim.h
+	install -m 644 workloads/machines/*.json $(DESTDIR)$(PREFIX)/share/eptsim/machines/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		eptsim.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/eptsim.pc
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,281 @@
+/*
+ * eptsim.c - the `eptsim` command: a thin front end over libeptsim.
+ *
+ * Exit status (also in --help, README.md and docs/cli.md):
+ *   0  the run completed
+ *   1  the simulation ended abnormally: the simulated process was killed
+ *      or the simulated machine ran out of memory (the report is written)
+ *   2  bad usage or bad input: command line, workload file, machine preset,
+ *      an output file that cannot be written
+ *   3  eptsim itself failed: the host ran out of memory
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eptsim.h"
+
+enum { EXIT_DONE = 0, EXIT_ABNORMAL = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+static const char main_help[] =
+	"usage: eptsim [--help] [--version] COMMAND [ARGS]\n"
+	"\n"
+	"A deterministic, cycle-approximate x86-64 MMU simulator.\n"
+	"\n"
+	"commands:\n"
+	"  run WORKLOAD.json   simulate a workload: print a summary table and\n"
+	"                      write a JSON report\n"
+	"\n"
+	"options:\n"
+	"  -h, --help          show this help\n"
+	"  --version           print the version\n"
+	"\n"
+	"'eptsim COMMAND --help' shows the options of a command.\n"
+	"\n"
+	"exit status:\n"
+	"  0  the run completed\n"
+	"  1  the simulation ended abnormally: the simulated process was killed\n"
+	"     (SIGSEGV) or the simulated machine ran out of memory; the report\n"
+	"     is still written\n"
+	"  2  bad usage or bad input: the command line, a workload file, a\n"
+	"     machine preset, or an output file that cannot be written\n"
+	"  3  eptsim itself failed (the host ran out of memory)\n";
+
+static const char run_help[] =
+	"usage: eptsim run WORKLOAD.json [-o REPORT.json] [--set KEY=VALUE ...] [-q]\n"
+	"\n"
+	"Simulate the workload, print a summary table and write the JSON report.\n"
+	"The same workload and overrides always give a byte-identical report.\n"
+	"\n"
+	"options:\n"
+	"  -o, --output FILE    write the report to FILE (default: report.json);\n"
+	"                       '-' writes it to standard output and the summary\n"
+	"                       to standard error\n"
+	"  -s, --set KEY=VALUE  override a workload key by its dotted path, e.g.\n"
+	"                       --set source.accesses=5000 or\n"
+	"                       --set machine.tlb.stlb.entries=2048; repeatable,\n"
+	"                       applied in order after the file; VALUE is JSON\n"
+	"                       if it parses as JSON, else a string\n"
+	"  -q, --quiet          do not print the summary table\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"The keys are documented in docs/workload.md.  A machine preset named by\n"
+	"machine.preset is read from NAME.json in, first to last: the machines/\n"
+	"directory beside the workload file, each directory of $EPTSIM_MACHINES\n"
+	"(colon-separated), and the presets installed with eptsim.\n"
+	"\n"
+	"exit status: 0 completed, 1 the simulation ended abnormally, 2 bad usage\n"
+	"or input, 3 eptsim itself failed (see eptsim --help).\n";
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "eptsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(try 'eptsim%s%s --help')\n", cmd ? " " : "",
+		cmd ? cmd : "");
+	return EXIT_USAGE;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * preset_dirs - the directories searched after the workload's own
+ * machines/: $EPTSIM_MACHINES, then those found relative to this program:
+ * PREFIX/share/eptsim/machines when installed in PREFIX/bin, and the
+ * source tree's workloads/machines when run from its build directory.
+ * Only directories that exist are listed.  The strings live in `store`.
+ */
+static void preset_dirs(const char **dirs, size_t max, char *store,
+			size_t storelen)
+{
+	static const char *const rel[] = { "/../share/eptsim/machines",
+					   "/../workloads/machines" };
+	const char *env = getenv("EPTSIM_MACHINES");
+	char exe[PATH_MAX];
+	size_t n = 0, used = 0;
+	ssize_t len;
+
+	while (env && *env && n + 1 < max) {
+		size_t l = strcspn(env, ":");
+
+		if (l > 0 && used + l + 1 <= storelen) {
+			memcpy(store + used, env, l);
+			store[used + l] = '\0';
+			if (is_dir(store + used)) {
+				dirs[n++] = store + used;
+				used += l + 1;
+			}
+		}
+		env += l + (env[l] == ':');
+	}
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		char *slash;
+
+		exe[len] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]) && n + 1 < max; i++) {
+			char cand[PATH_MAX + 64], real[PATH_MAX];
+			size_t l;
+
+			snprintf(cand, sizeof(cand), "%s%s", exe, rel[i]);
+			if (!is_dir(cand) || !realpath(cand, real))
+				continue;
+			l = strlen(real);
+			if (used + l + 1 > storelen)
+				break;
+			memcpy(store + used, real, l + 1);
+			dirs[n++] = store + used;
+			used += l + 1;
+		}
+	}
+	dirs[n] = NULL;
+}
+
+/* option value: "--opt VALUE", "--opt=VALUE", "-o VALUE" or "-oVALUE" */
+static const char *opt_value(int argc, char **argv, int *i, const char *shrt,
+			     const char *lng)
+{
+	const char *a = argv[*i];
+	size_t ll = strlen(lng);
+
+	if (strncmp(a, lng, ll) == 0 && a[ll] == '=')
+		return a + ll + 1;
+	if (strcmp(a, lng) == 0 || strcmp(a, shrt) == 0)
+		return *i + 1 < argc ? argv[++*i] : NULL;
+	if (strncmp(a, shrt, 2) == 0 && a[2] != '\0')
+		return a + 2;
+	return NULL;
+}
+
+static int matches(const char *a, const char *shrt, const char *lng)
+{
+	size_t ll = strlen(lng);
+
+	return strcmp(a, shrt) == 0 || strcmp(a, lng) == 0 ||
+	       (strncmp(a, lng, ll) == 0 && a[ll] == '=') ||
+	       (strncmp(a, shrt, 2) == 0 && a[2] != '\0' && a[1] != '-');
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *workload = NULL, *output = "report.json";
+	const char **sets = calloc((size_t)argc, sizeof(*sets));
+	const char *dirs[16];
+	char store[8192];
+	struct eptsim_load_opts o = { 0 };
+	struct eptsim_error err = { { 0 } };
+	struct eptsim_config *cfg = NULL;
+	struct eptsim_result *res = NULL;
+	int quiet = 0, rc, status = EXIT_USAGE;
+	size_t nsets = 0;
+
+	if (!sets) {
+		fprintf(stderr, "eptsim run: out of memory\n");
+		return EXIT_INTERNAL;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(run_help, stdout);
+			status = EXIT_DONE;
+			goto out;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			quiet = 1;
+		} else if (matches(a, "-o", "--output")) {
+			output = opt_value(argc, argv, &i, "-o", "--output");
+			if (!output || !*output) {
+				status = usage_error("run", "%s needs a file name", a);
+				goto out;
+			}
+		} else if (matches(a, "-s", "--set")) {
+			const char *v = opt_value(argc, argv, &i, "-s", "--set");
+
+			if (!v) {
+				status = usage_error("run", "%s needs KEY=VALUE", a);
+				goto out;
+			}
+			sets[nsets++] = v;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			status = usage_error("run", "unknown option '%s'", a);
+			goto out;
+		} else if (workload) {
+			status = usage_error("run", "one workload file only, got also '%s'", a);
+			goto out;
+		} else {
+			workload = a;
+		}
+	}
+	if (!workload) {
+		status = usage_error("run", "%s", "missing the workload file");
+		goto out;
+	}
+
+	preset_dirs(dirs, sizeof(dirs) / sizeof(dirs[0]), store, sizeof(store));
+	o.sets = sets;
+	o.nsets = nsets;
+	o.machine_dirs = dirs;
+	rc = eptsim_config_load(workload, &o, &cfg, &err);
+	if (rc < 0) {
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		goto out;
+	}
+	rc = eptsim_run(cfg, &res, &err);
+	if (rc < 0) {
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		goto out;
+	}
+	rc = eptsim_report_write(res, output, &err);
+	if (rc < 0) {
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		goto out;
+	}
+	if (!quiet)
+		eptsim_summary_print(res, strcmp(output, "-") == 0 ? stderr : stdout);
+	status = eptsim_result_status(res) == EPTSIM_COMPLETED ? EXIT_DONE
+							      : EXIT_ABNORMAL;
+	if (status == EXIT_ABNORMAL)
+		fprintf(stderr, "eptsim: the simulation ended abnormally: %s\n",
+			eptsim_status_name(eptsim_result_status(res)));
+out:
+	eptsim_result_free(res);
+	eptsim_config_free(cfg);
+	free(sets);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error(NULL, "%s", "missing a command");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(main_help, stdout);
+		return EXIT_DONE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("eptsim %s\n", eptsim_version());
+		return EXIT_DONE;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return usage_error(NULL, "unknown option '%s'", argv[1]);
+	return usage_error(NULL, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,131 @@
+/*
+ * api.c - the public API of include/eptsim.h over the engine.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eptsim.h"
+#include "sim/cfg_load.h"
+#include "sim/result.h"
+
+const char *eptsim_version(void)
+{
+	return EPTSIM_VERSION_STRING;
+}
+
+int eptsim_config_load(const char *path, const struct eptsim_load_opts *opts,
+		       struct eptsim_config **out, struct eptsim_error *err)
+{
+	struct eptsim_config *cfg = calloc(1, sizeof(*cfg));
+	int rc;
+
+	*out = NULL;
+	if (!cfg) {
+		cfg_errf(err, "out of memory");
+		return -ENOMEM;
+	}
+	rc = cfg_load(&cfg->ec_cfg, path, opts ? opts->sets : NULL,
+		      opts ? opts->nsets : 0, opts ? opts->machine_dirs : NULL,
+		      err);
+	if (rc < 0) {
+		free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}
+
+void eptsim_config_free(struct eptsim_config *cfg)
+{
+	free(cfg);
+}
+
+int eptsim_config_write(const struct eptsim_config *cfg, FILE *f,
+			struct eptsim_error *err)
+{
+	json_t *j = cfg_to_json(&cfg->ec_cfg);
+	int rc = 0;
+
+	if (!j || json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0 ||
+	    fputc('\n', f) == EOF) {
+		cfg_errf(err, "cannot write the configuration");
+		rc = -EIO;
+	}
+	json_decref(j);
+	return rc;
+}
+
+int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
+	       struct eptsim_error *err)
+{
+	struct eptsim_result *r = calloc(1, sizeof(*r));
+	struct sim *s = calloc(1, sizeof(*s));
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!r || !s) {
+		cfg_errf(err, "the host ran out of memory");
+		goto fail;
+	}
+	r->er_cfg = cfg->ec_cfg;
+	rc = sim_init(s, &r->er_cfg, err);
+	if (rc < 0)
+		goto fail;
+	rc = sim_run(s, err);
+	if (rc < 0) {
+		sim_fini(s);
+		goto fail;
+	}
+	r->er_stop = s->s_stop;
+	memcpy(r->er_ctr, s->s_ctr, sizeof(r->er_ctr));
+	r->er_samples = s->s_samples;
+	r->er_nsamples = s->s_nsamples;
+	s->s_samples = NULL;    /* the result owns them now */
+	sim_fini(s);
+	free(s);
+	*out = r;
+	return 0;
+fail:
+	free(s);
+	free(r);
+	return rc;
+}
+
+void eptsim_result_free(struct eptsim_result *res)
+{
+	if (!res)
+		return;
+	free(res->er_samples);
+	free(res);
+}
+
+enum eptsim_status eptsim_result_status(const struct eptsim_result *res)
+{
+	return res->er_stop.st_status;
+}
+
+const char *eptsim_status_name(enum eptsim_status st)
+{
+	switch (st) {
+	case EPTSIM_COMPLETED:
+		return "completed";
+	case EPTSIM_KILLED:
+		return "killed";
+	case EPTSIM_OUT_OF_MEMORY:
+		return "out_of_memory";
+	}
+	return "unknown";
+}
+
+int eptsim_counter(const struct eptsim_result *res, const char *name,
+		   uint64_t *value)
+{
+	for (size_t i = 0; i < SIM_NCOUNTERS; i++) {
+		if (strcmp(sim_ctr_names[i], name) == 0) {
+			*value = res->er_ctr[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

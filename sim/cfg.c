@@ -1,0 +1,879 @@
+/*
+ * cfg.c - reading, validating and resolving a workload (see cfg.h).
+ *
+ * Every value passes through cfg_set_value(), whether it comes from a
+ * schema default, a machine preset, the workload file or --set, so one set
+ * of rules (types, ranges, units) applies everywhere.  Each applied key
+ * remembers where its value came from, so an error found only when keys are
+ * combined (a TLB geometry, a footprint) still names the file or the --set
+ * that is to blame.
+ */
+#include "sim/cfg_load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/synth.h"
+#include "sim/tlb/tlb.h"
+
+/*
+ * Origins are ranked by layer so that a cross-key error blames the key
+ * set last: defaults 0, preset 1, workload 2, --set 3 and up.
+ */
+struct loader {
+	struct cfg *c;
+	struct eptsim_error *err;
+	const char *origin[CFG_MAX_KEYS];
+	unsigned rank[CFG_MAX_KEYS];
+};
+
+void cfg_errf(struct eptsim_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* describe - a JSON value for an error message: `string "abc"`, `integer 5` */
+static void describe(const json_t *v, char *buf, size_t len)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		snprintf(buf, len, "string \"%.60s\"", json_string_value(v));
+		break;
+	case JSON_INTEGER:
+		snprintf(buf, len, "integer %lld", (long long)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		snprintf(buf, len, "number %.15g", json_real_value(v));
+		break;
+	case JSON_TRUE:
+		snprintf(buf, len, "true");
+		break;
+	case JSON_FALSE:
+		snprintf(buf, len, "false");
+		break;
+	case JSON_NULL:
+		snprintf(buf, len, "null");
+		break;
+	case JSON_OBJECT:
+		snprintf(buf, len, "an object");
+		break;
+	default:
+		snprintf(buf, len, "an array");
+		break;
+	}
+}
+
+int cfg_parse_uint(const char *s, uint64_t *out)
+{
+	int base = 10;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / (uint64_t)base)
+			return -ERANGE;
+		v = v * (uint64_t)base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int cfg_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGTP";
+	char num[32];
+	size_t n = 0;
+	unsigned shift = 0;
+	uint64_t v;
+	int rc;
+
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n == 0 || n >= sizeof(num))
+		return n == 0 ? -EINVAL : -ERANGE;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	s += n;
+	if (*s == ' ')
+		s++;
+	if (*s != '\0' && *s != 'B' && *s != 'b') {
+		const char *u = strchr(units, *s >= 'a' ? *s - 'a' + 'A' : *s);
+
+		if (!u || *s == '\0')
+			return -EINVAL;
+		shift = 10u * (unsigned)(u - units + 1);
+		s++;
+		if (*s == 'i')
+			s++;
+	}
+	if (*s == 'B' || *s == 'b')
+		s++;
+	if (*s != '\0')
+		return -EINVAL;
+	rc = cfg_parse_uint(num, &v);
+	if (rc < 0)
+		return rc;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
+}
+
+static void fmt_range(const struct cfg_key *k, char *buf, size_t len)
+{
+	if (k->ck_max > (UINT64_C(1) << 40) && k->ck_type == CFG_UINT)
+		snprintf(buf, len, "%llu..%#llx", (unsigned long long)k->ck_min,
+			 (unsigned long long)k->ck_max);
+	else
+		snprintf(buf, len, "%llu..%llu", (unsigned long long)k->ck_min,
+			 (unsigned long long)k->ck_max);
+}
+
+int cfg_set_value(struct cfg *c, const struct cfg_key *k, const json_t *v,
+		  char *why, size_t whylen)
+{
+	char got[96], range[64];
+	char *field = (char *)c + k->ck_off;
+	uint64_t u = 0;
+	int rc = 0;
+
+	describe(v, got, sizeof(got));
+	switch (k->ck_type) {
+	case CFG_STRING: {
+		const char *s = json_string_value(v);
+
+		if (!json_is_string(v)) {
+			snprintf(why, whylen, "expected a string, got %s", got);
+			return -EINVAL;
+		}
+		if (strlen(s) >= k->ck_len) {
+			snprintf(why, whylen,
+				 "expected a string of at most %zu bytes, got %zu",
+				 k->ck_len - 1, strlen(s));
+			return -EINVAL;
+		}
+		memcpy(field, s, strlen(s) + 1);
+		return 0;
+	}
+	case CFG_ENUM: {
+		const char *s = json_string_value(v);
+		size_t off = 0;
+
+		for (size_t i = 0; s && k->ck_names[i]; i++) {
+			if (strcmp(s, k->ck_names[i]) == 0) {
+				memcpy(field, &(uint64_t){ i }, sizeof(uint64_t));
+				return 0;
+			}
+		}
+		off = (size_t)snprintf(why, whylen, "expected one of");
+		for (size_t i = 0; k->ck_names[i] && off < whylen; i++)
+			off += (size_t)snprintf(why + off, whylen - off, "%s \"%s\"",
+						i ? "," : "", k->ck_names[i]);
+		if (off < whylen)
+			snprintf(why + off, whylen - off, ", got %s", got);
+		return -EINVAL;
+	}
+	case CFG_UINT:
+	case CFG_SIZE:
+		fmt_range(k, range, sizeof(range));
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			u = (uint64_t)json_integer_value(v);
+		else if (json_is_string(v))
+			rc = k->ck_type == CFG_SIZE
+				     ? cfg_parse_size(json_string_value(v), &u)
+				     : cfg_parse_uint(json_string_value(v), &u);
+		else
+			rc = json_is_integer(v) ? -ERANGE : -EINVAL;
+		if (rc == -EINVAL) {
+			snprintf(why, whylen, "expected %s in %s, got %s",
+				 k->ck_type == CFG_SIZE
+					 ? "a size (bytes, or a string like \"64MiB\")"
+					 : "a non-negative integer (or a string like \"0x1000\")",
+				 range, got);
+			return -EINVAL;
+		}
+		if (rc < 0 || u < k->ck_min || u > k->ck_max) {
+			snprintf(why, whylen, "expected a value in %s, got %s",
+				 range, got);
+			return -EINVAL;
+		}
+		memcpy(field, &u, sizeof(u));
+		return 0;
+	case CFG_REAL: {
+		double d;
+		char text[40];
+
+		if (!json_is_number(v)) {
+			snprintf(why, whylen, "expected a number in [%g, %g], got %s",
+				 k->ck_rmin, k->ck_rmax, got);
+			return -EINVAL;
+		}
+		d = json_number_value(v);
+		if (!(d >= k->ck_rmin && d <= k->ck_rmax)) {
+			snprintf(why, whylen, "expected a number in [%g, %g], got %s",
+				 k->ck_rmin, k->ck_rmax, got);
+			return -EINVAL;
+		}
+		/*
+		 * Keep 15 significant digits (DBL_DIG): such a value survives
+		 * the report's decimal form exactly, so a report's config
+		 * reproduces its run bit for bit.
+		 */
+		snprintf(text, sizeof(text), "%.15g", d);
+		d = strtod(text, NULL);
+		memcpy(field, &d, sizeof(d));
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+/* is `path` the dotted prefix of some key, i.e. an object in the schema? */
+static bool is_object_path(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n == 0)
+		return true; /* the root */
+	for (size_t i = 0; i < cfg_schema_len(); i++) {
+		const char *p = cfg_schema()[i].ck_path;
+
+		if (strncmp(p, path, n) == 0 && p[n] == '.')
+			return true;
+	}
+	return false;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[128];
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* suggest - the closest known key or object path to `path`, or NULL */
+static const char *suggest(const char *path, char *buf, size_t len)
+{
+	size_t best = SIZE_MAX;
+	const char *hit = NULL;
+
+	for (size_t i = 0; i < cfg_schema_len(); i++) {
+		const char *p = cfg_schema()[i].ck_path;
+
+		/* every prefix of p ending at a dot or the end is a candidate */
+		for (size_t n = 1; n <= strlen(p); n++) {
+			if (p[n] != '.' && p[n] != '\0')
+				continue;
+			if (n >= len)
+				break;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			size_t d = edit_distance(path, buf);
+			if (d < best) {
+				best = d;
+				hit = p;
+				if (d == 0)
+					break;
+			}
+		}
+	}
+	if (!hit || best > 2 + strlen(path) / 6)
+		return NULL;
+	for (size_t n = 1; n <= strlen(hit); n++) {
+		if (hit[n] != '.' && hit[n] != '\0')
+			continue;
+		memcpy(buf, hit, n);
+		buf[n] = '\0';
+		if (edit_distance(path, buf) == best)
+			return buf;
+	}
+	return NULL;
+}
+
+static void unknown_key(struct loader *L, const char *origin, const char *path)
+{
+	char sug[128];
+	const char *s = suggest(path, sug, sizeof(sug));
+
+	if (s)
+		cfg_errf(L->err, "%s: %s: unknown key (did you mean %s?)",
+			 origin, path, s);
+	else
+		cfg_errf(L->err, "%s: %s: unknown key", origin, path);
+}
+
+/*
+ * apply_value - validate and store `v` at dotted `path` (a key, or an
+ * object of keys); record `origin` with `rank` for every key stored.
+ */
+static int apply_value(struct loader *L, const char *path, const json_t *v,
+		       const char *origin, unsigned rank)
+{
+	const struct cfg_key *k = cfg_key_find(path);
+	char why[512];
+
+	if (k) {
+		size_t idx = (size_t)(k - cfg_schema());
+
+		if (cfg_set_value(L->c, k, v, why, sizeof(why)) < 0) {
+			cfg_errf(L->err, "%s: %s: %s", origin, path, why);
+			return -EINVAL;
+		}
+		L->origin[idx] = origin;
+		L->rank[idx] = rank;
+		return 0;
+	}
+	if (!is_object_path(path)) {
+		unknown_key(L, origin, path);
+		return -EINVAL;
+	}
+	if (!json_is_object(v)) {
+		describe(v, why, sizeof(why));
+		cfg_errf(L->err, "%s: %s: expected an object, got %s", origin,
+			 path, why);
+		return -EINVAL;
+	}
+	const char *name;
+	json_t *sub;
+	json_object_foreach((json_t *)v, name, sub) {
+		char child[256];
+		int rc;
+
+		if ((size_t)snprintf(child, sizeof(child), "%s%s%s", path,
+				     *path ? "." : "", name) >= sizeof(child)) {
+			cfg_errf(L->err, "%s: %s.%.40s...: key too long", origin,
+				 path, name);
+			return -EINVAL;
+		}
+		rc = apply_value(L, child, sub, origin, rank);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void defaults(struct loader *L)
+{
+	for (size_t i = 0; i < cfg_schema_len(); i++) {
+		const struct cfg_key *k = &cfg_schema()[i];
+		json_t *v = json_loads(k->ck_default, JSON_DECODE_ANY, NULL);
+		char why[256];
+		int rc;
+
+		ES_ASSERT(v != NULL, "key %s default %s", k->ck_path,
+			  k->ck_default);
+		rc = cfg_set_value(L->c, k, v, why, sizeof(why));
+		ES_ASSERT(rc == 0, "key %s default %s: %s", k->ck_path,
+			  k->ck_default, why);
+		json_decref(v);
+		L->origin[i] = "defaults";
+		L->rank[i] = 0;
+	}
+}
+
+/*
+ * load_json_file - parse `path` as a JSON object.  Errors name the file
+ * and, for syntax errors, line and column.
+ */
+static int load_json_file(const char *path, json_t **out,
+			  struct eptsim_error *err)
+{
+	json_error_t jerr;
+	FILE *f = fopen(path, "r");
+	json_t *root;
+
+	if (!f) {
+		int e = errno;
+
+		cfg_errf(err, "%s: cannot open: %s", path, strerror(e));
+		return e == ENOENT ? -ENOENT : -EIO;
+	}
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (!root) {
+		cfg_errf(err, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
+			 jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		char got[64];
+
+		describe(root, got, sizeof(got));
+		cfg_errf(err, "%s: expected a JSON object at the top level, got %s",
+			 path, got);
+		json_decref(root);
+		return -EINVAL;
+	}
+	*out = root;
+	return 0;
+}
+
+/* parse_set - split "a.b=value"; the value is JSON if it parses, else a string */
+static int parse_set(const char *set, char *key, size_t keylen, json_t **val,
+		     struct eptsim_error *err)
+{
+	const char *eq = strchr(set, '=');
+
+	if (!eq || eq == set || (size_t)(eq - set) >= keylen) {
+		cfg_errf(err, "--set %s: expected dotted.key=value", set);
+		return -EINVAL;
+	}
+	memcpy(key, set, (size_t)(eq - set));
+	key[eq - set] = '\0';
+	*val = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+	if (!*val)
+		*val = json_string(eq + 1);
+	if (!*val) {
+		cfg_errf(err, "--set %s: the value is not valid UTF-8", set);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool preset_name_ok(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.'))
+			return false;
+	return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* list_presets - ")" or "; available: a, b)": the presets in `dirs`, sorted */
+static void list_presets(const char *const *dirs, size_t ndirs, char *buf,
+			 size_t len)
+{
+	char *names[64];
+	size_t n = 0, off = 0;
+
+	for (size_t i = 0; i < ndirs; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)) != NULL && n < 64) {
+			size_t l = strlen(de->d_name);
+
+			if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0 &&
+			    (names[n] = strndup(de->d_name, l - 5)) != NULL)
+				n++;
+		}
+		if (d)
+			closedir(d);
+	}
+	qsort(names, n, sizeof(names[0]), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (off < len && (i == 0 || strcmp(names[i], names[i - 1]) != 0))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? ", " : "; available: ",
+						names[i]);
+		free(names[i]);
+	}
+	if (off < len)
+		snprintf(buf + off, len - off, ")");
+}
+
+/*
+ * apply_preset - find NAME.json in the search directories and apply it
+ * under "machine".  A preset may not name another preset.
+ */
+static int apply_preset(struct loader *L, const char *name,
+			const char *const *dirs, size_t ndirs, char *path_out,
+			size_t path_len)
+{
+	size_t idx = (size_t)(cfg_key_find("machine.preset") - cfg_schema());
+	const char *origin = L->origin[idx];
+	json_t *root = NULL;
+	int rc;
+
+	if (!preset_name_ok(name)) {
+		cfg_errf(L->err,
+			 "%s: machine.preset: expected a preset name (letters, digits, '-', '_', '.'), got \"%s\"",
+			 origin, name);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ndirs; i++) {
+		FILE *f;
+
+		snprintf(path_out, path_len, "%s/%s.json", dirs[i], name);
+		f = fopen(path_out, "r");
+		if (f) {
+			fclose(f);
+			rc = load_json_file(path_out, &root, L->err);
+			if (rc < 0)
+				return rc;
+			break;
+		}
+	}
+	if (!root) {
+		size_t off = (size_t)snprintf(
+			L->err->msg, sizeof(L->err->msg),
+			"%s: machine.preset: unknown machine preset \"%s\" (no %s.json in",
+			origin, name, name);
+		for (size_t i = 0; i < ndirs && off < sizeof(L->err->msg); i++)
+			off += (size_t)snprintf(L->err->msg + off,
+						sizeof(L->err->msg) - off,
+						"%s %s", i ? "," : "", dirs[i]);
+		list_presets(dirs, ndirs, L->err->msg + off,
+			     off < sizeof(L->err->msg) ? sizeof(L->err->msg) - off : 0);
+		return -EINVAL;
+	}
+	if (json_object_get(root, "preset")) {
+		cfg_errf(L->err,
+			 "%s: machine.preset: a preset cannot name another preset",
+			 path_out);
+		json_decref(root);
+		return -EINVAL;
+	}
+	rc = apply_value(L, "machine", root, path_out, 1);
+	json_decref(root);
+	return rc;
+}
+
+/* origin_of - where the value of `path` came from, and its layer rank */
+static const char *origin_of(const struct loader *L, const char *path,
+			     unsigned *rank)
+{
+	const struct cfg_key *k = cfg_key_find(path);
+	size_t idx;
+
+	ES_ASSERT(k != NULL, "path %s", path);
+	idx = (size_t)(k - cfg_schema());
+	if (rank)
+		*rank = L->rank[idx];
+	return L->origin[idx];
+}
+
+/* blame - the origin of whichever of two keys was set by the later layer */
+static const char *blame(const struct loader *L, const char *a, const char *b)
+{
+	unsigned ra, rb;
+	const char *oa = origin_of(L, a, &ra), *ob = origin_of(L, b, &rb);
+
+	return rb > ra ? ob : oa;
+}
+
+static int check_tlb(struct loader *L, const char *lvl,
+		     const struct cfg_tlb *t)
+{
+	struct tlb_geom g = { (uint32_t)t->entries, (uint32_t)t->ways };
+	char ke[64], kw[64];
+
+	if (tlb_geom_check(&g) == 0)
+		return 0;
+	snprintf(ke, sizeof(ke), "machine.tlb.%s.entries", lvl);
+	snprintf(kw, sizeof(kw), "machine.tlb.%s.ways", lvl);
+	cfg_errf(L->err,
+		 "%s: machine.tlb.%s: entries (%llu) / ways (%llu) must be a whole power of two (the number of sets)",
+		 blame(L, ke, kw), lvl, (unsigned long long)t->entries,
+		 (unsigned long long)t->ways);
+	return -EINVAL;
+}
+
+/* cross-key rules: what no single key can check */
+static int check(struct loader *L)
+{
+	struct cfg *c = L->c;
+	struct synth_params sp;
+	const char *why = NULL;
+	int rc;
+
+	rc = check_tlb(L, "l1d", &c->machine.l1d);
+	if (rc == 0)
+		rc = check_tlb(L, "stlb", &c->machine.stlb);
+	if (rc < 0)
+		return rc;
+	if (c->machine.maxphyaddr < 64 &&
+	    c->memory > (UINT64_C(1) << c->machine.maxphyaddr)) {
+		cfg_errf(L->err,
+			 "%s: memory: %llu bytes do not fit in machine.maxphyaddr (%llu bits)",
+			 blame(L, "memory", "machine.maxphyaddr"),
+			 (unsigned long long)c->memory,
+			 (unsigned long long)c->machine.maxphyaddr);
+		return -EINVAL;
+	}
+	if ((c->memory & PAGE_MASK) != 0) {
+		cfg_errf(L->err, "%s: memory: expected a multiple of 4096, got %llu",
+			 origin_of(L, "memory", NULL),
+			 (unsigned long long)c->memory);
+		return -EINVAL;
+	}
+	cfg_synth_params(c, &sp);
+	if (synth_params_check(&sp, &why) < 0) {
+		/* the reason starts with the key it is about: blame its origin */
+		char key[64] = "";
+		size_t n = strcspn(why, " ");
+		const char *o = origin_of(L, "source.kind", NULL);
+
+		if (n < sizeof(key)) {
+			memcpy(key, why, n);
+			key[n] = '\0';
+		}
+		if (cfg_key_find(key))
+			o = origin_of(L, key, NULL);
+		cfg_errf(L->err, "%s: %s", o, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void cfg_synth_params(const struct cfg *c, struct synth_params *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->pattern = (enum synth_pattern)c->source.pattern;
+	sp->base = c->source.base;
+	sp->footprint = c->source.footprint;
+	sp->accesses = c->source.accesses;
+	sp->stride = c->source.stride;
+	sp->access_size = (uint32_t)c->source.access_size;
+	sp->write_fraction = c->source.write_fraction;
+	sp->zipf_s = c->source.zipf_s;
+	sp->seed = c->seed;
+}
+
+/* default_name - the workload file's name without directory and ".json" */
+static void default_name(struct cfg *c, const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+	size_t n;
+
+	base = base ? base + 1 : (path ? path : "workload");
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+		n -= 5;
+	if (n >= sizeof(c->name))
+		n = sizeof(c->name) - 1;
+	memcpy(c->name, base, n);
+	c->name[n] = '\0';
+}
+
+int cfg_load(struct cfg *c, const char *path, const char *const *sets,
+	     size_t nsets, const char *const *dirs, struct eptsim_error *err)
+{
+	struct loader L = { .c = c, .err = err };
+	json_t *root = NULL, **setv = NULL;
+	char (*setk)[128] = NULL;
+	char **setorig = NULL;
+	const char **alldirs = NULL;
+	size_t ndirs = 0;
+	char *wdir = NULL;
+	char preset[CFG_NAME_MAX], preset_path[4096];
+	size_t pidx = (size_t)(cfg_key_find("machine.preset") - cfg_schema());
+	const char *preset_origin;
+	unsigned preset_rank;
+	int rc = 0;
+
+	ES_ASSERT(cfg_schema_len() <= CFG_MAX_KEYS, "%zu keys", cfg_schema_len());
+	memset(c, 0, sizeof(*c));
+	if (path && (rc = load_json_file(path, &root, err)) < 0)
+		return rc;
+	setv = calloc(nsets + 1, sizeof(*setv));
+	setk = calloc(nsets + 1, sizeof(*setk));
+	setorig = calloc(nsets + 1, sizeof(*setorig));
+	if (!setv || !setk || !setorig) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		rc = parse_set(sets[i], setk[i], sizeof(setk[i]), &setv[i], err);
+		if (rc < 0)
+			goto out;
+		setorig[i] = malloc(strlen(sets[i]) + 8);
+		if (!setorig[i]) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		sprintf(setorig[i], "--set %s", sets[i]);
+	}
+
+	/* pass 1: validate the workload and the sets; learn the preset */
+	defaults(&L);
+	if (root && (rc = apply_value(&L, "", root, path, 2)) < 0)
+		goto out;
+	for (size_t i = 0; i < nsets; i++)
+		if ((rc = apply_value(&L, setk[i], setv[i], setorig[i],
+				      3 + (unsigned)i)) < 0)
+			goto out;
+	memcpy(preset, c->machine.preset, sizeof(preset));
+	preset_origin = L.origin[pidx];
+	preset_rank = L.rank[pidx];
+
+	/* pass 2: defaults < preset < workload < sets */
+	defaults(&L);
+	if (preset[0]) {
+		for (; dirs && dirs[ndirs]; ndirs++)
+			;
+		alldirs = calloc(ndirs + 1, sizeof(*alldirs));
+		if (!alldirs) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		/* the workload's own machines/ first, then the given dirs */
+		if (path) {
+			const char *slash = strrchr(path, '/');
+			size_t n = slash ? (size_t)(slash - path) : 1;
+
+			wdir = malloc(n + sizeof("/machines"));
+			if (!wdir) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			memcpy(wdir, slash ? path : ".", n);
+			strcpy(wdir + n, "/machines");
+			alldirs[0] = wdir;
+		}
+		for (size_t i = 0; i < ndirs; i++)
+			alldirs[(wdir ? 1 : 0) + i] = dirs[i];
+		L.origin[pidx] = preset_origin;
+		L.rank[pidx] = preset_rank;
+		rc = apply_preset(&L, preset, alldirs, ndirs + (wdir ? 1 : 0),
+				  preset_path, sizeof(preset_path));
+		if (rc < 0)
+			goto out;
+	}
+	if (root && (rc = apply_value(&L, "", root, path, 2)) < 0)
+		goto out;
+	for (size_t i = 0; i < nsets; i++)
+		if ((rc = apply_value(&L, setk[i], setv[i], setorig[i],
+				      3 + (unsigned)i)) < 0)
+			goto out;
+	if (c->name[0] == '\0')
+		default_name(c, path);
+	if (c->machine.name[0] == '\0')
+		snprintf(c->machine.name, sizeof(c->machine.name), "%s",
+			 preset[0] ? preset : "built-in");
+	rc = check(&L);
+out:
+	for (size_t i = 0; setv && i < nsets; i++)
+		json_decref(setv[i]);
+	for (size_t i = 0; setorig && i < nsets; i++)
+		free(setorig[i]);
+	free(setv);
+	free(setk);
+	free(setorig);
+	free(alldirs);
+	free(wdir);
+	json_decref(root);
+	return rc;
+}
+
+/* put - set `v` at dotted `path` in `root`, creating objects on the way */
+static int put(json_t *root, const char *path, json_t *v)
+{
+	char seg[64];
+	const char *dot;
+	json_t *obj = root;
+
+	while ((dot = strchr(path, '.')) != NULL) {
+		size_t n = (size_t)(dot - path);
+		json_t *next;
+
+		ES_ASSERT(n < sizeof(seg), "path %s", path);
+		memcpy(seg, path, n);
+		seg[n] = '\0';
+		next = json_object_get(obj, seg);
+		if (!next) {
+			next = json_object();
+			if (!next || json_object_set_new(obj, seg, next) < 0)
+				goto fail;
+		}
+		obj = next;
+		path = dot + 1;
+	}
+	if (!v || json_object_set_new(obj, path, v) < 0)
+		return -ENOMEM;
+	return 0;
+fail:
+	json_decref(v);
+	return -ENOMEM;
+}
+
+json_t *cfg_to_json(const struct cfg *c)
+{
+	json_t *root = json_object();
+
+	for (size_t i = 0; root && i < cfg_schema_len(); i++) {
+		const struct cfg_key *k = &cfg_schema()[i];
+		const char *field = (const char *)c + k->ck_off;
+		uint64_t u;
+		double d;
+		json_t *v;
+
+		if (k->ck_flags & CFG_F_DIRECTIVE)
+			continue;
+		switch (k->ck_type) {
+		case CFG_STRING:
+			v = json_string(field);
+			break;
+		case CFG_ENUM:
+			memcpy(&u, field, sizeof(u));
+			v = json_string(k->ck_names[u]);
+			break;
+		case CFG_REAL:
+			memcpy(&d, field, sizeof(d));
+			v = json_real(d);
+			break;
+		default:
+			memcpy(&u, field, sizeof(u));
+			v = json_integer((json_int_t)u);
+			break;
+		}
+		if (put(root, k->ck_path, v) < 0) {
+			json_decref(root);
+			return NULL;
+		}
+	}
+	return root;
+}

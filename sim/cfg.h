@@ -1,0 +1,102 @@
+/*
+ * cfg.h - the resolved configuration of a run, and the schema that reads it.
+ *
+ * A configuration is built in layers, each validated against one schema
+ * table (cfg_schema.c) before it is applied:
+ *
+ *	schema defaults  <  machine preset file  <  workload file  <  --set
+ *
+ * The schema is the single source of truth for every key: its dotted path,
+ * type, range, default and one line of documentation.  The loader, the
+ * report's "config" section and the docs test all walk the same table, so
+ * a key cannot exist in one place and be missing in another.
+ */
+#ifndef EPTSIM_SIM_CFG_H
+#define EPTSIM_SIM_CFG_H
+
+#include "sim/base.h"
+
+#define CFG_NAME_MAX 64
+#define CFG_TEXT_MAX 160
+
+struct cfg_tlb {
+	uint64_t entries;
+	uint64_t ways;
+	uint64_t latency;
+};
+
+/* values as the schema stores them: integers, enums and sizes are uint64_t */
+struct cfg {
+	char name[CFG_NAME_MAX];
+	uint64_t seed;
+	uint64_t memory;                /* bytes of physical memory */
+	struct {
+		char preset[CFG_NAME_MAX];
+		char name[CFG_NAME_MAX];
+		char description[CFG_TEXT_MAX];
+		uint64_t maxphyaddr;
+		struct cfg_tlb l1d, stlb;
+		struct {
+			uint64_t instruction;
+			uint64_t pte_read;
+			uint64_t page_fault;
+			uint64_t page_zero;
+		} cycles;
+	} machine;
+	struct {
+		uint64_t kind;          /* enum cfg_source_kind */
+		uint64_t pattern;       /* enum synth_pattern */
+		uint64_t base;
+		uint64_t footprint;
+		uint64_t accesses;
+		uint64_t access_size;
+		uint64_t stride;
+		double write_fraction;
+		double zipf_s;
+	} source;
+	struct {
+		uint64_t sample_every;
+	} report;
+};
+
+enum cfg_source_kind { CFG_SOURCE_SYNTHETIC };
+
+enum cfg_type {
+	CFG_STRING,     /* char[ck_len] */
+	CFG_ENUM,       /* uint64_t index into ck_names; JSON: one of the names */
+	CFG_UINT,       /* uint64_t; JSON: integer, or string "123" / "0x7b" */
+	CFG_SIZE,       /* uint64_t bytes; JSON: integer, or string "64MiB" */
+	CFG_REAL,       /* double; JSON: number, kept to 15 significant digits */
+};
+
+struct cfg_key {
+	const char *ck_path;            /* dotted path, e.g. "machine.tlb.l1d.ways" */
+	enum cfg_type ck_type;
+	size_t ck_off;                  /* offsetof(struct cfg, ...) */
+	size_t ck_len;                  /* CFG_STRING: buffer size */
+	uint64_t ck_min, ck_max;        /* CFG_UINT, CFG_SIZE: inclusive */
+	double ck_rmin, ck_rmax;        /* CFG_REAL: inclusive */
+	const char *const *ck_names;    /* CFG_ENUM: NULL-terminated */
+	const char *ck_default;         /* the default, as JSON text */
+	const char *ck_doc;             /* one line for docs/workload.md */
+	unsigned ck_flags;              /* CFG_F_* */
+};
+
+/*
+ * A directive steers loading and is not part of the resolved
+ * configuration: the report's "config" leaves it out (machine.preset: the
+ * config has every machine key explicit, so it needs no preset file).
+ */
+#define CFG_F_DIRECTIVE 0x1u
+
+/* the schema, in report order; cfg_schema_len() entries */
+const struct cfg_key *cfg_schema(void);
+size_t cfg_schema_len(void);
+
+/* cfg_key_find - the key with dotted `path`, or NULL. */
+const struct cfg_key *cfg_key_find(const char *path);
+
+/* the names of the synthetic patterns, in enum synth_pattern order */
+extern const char *const cfg_pattern_names[];
+
+#endif

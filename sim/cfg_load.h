@@ -1,0 +1,49 @@
+/*
+ * cfg_load.h - the loader behind eptsim_config_load (cfg.c), for the rest
+ * of the engine and for tests.
+ */
+#ifndef EPTSIM_SIM_CFG_LOAD_H
+#define EPTSIM_SIM_CFG_LOAD_H
+
+#include <jansson.h>
+
+#include "eptsim.h"
+#include "sim/cfg.h"
+
+#define CFG_MAX_KEYS 64
+
+struct synth_params;
+
+/*
+ * cfg_load - resolve a configuration: schema defaults, then the preset
+ * named by machine.preset (searched as NAME.json in "machines" beside
+ * `path`, then in `dirs`, a NULL-terminated list), then the file `path`
+ * (may be NULL), then `sets` ("dotted.key=value") in order.  Returns 0 or a
+ * negative errno with `err` naming the origin, the key and what was
+ * expected.
+ */
+int cfg_load(struct cfg *c, const char *path, const char *const *sets,
+	     size_t nsets, const char *const *dirs, struct eptsim_error *err);
+
+/*
+ * cfg_set_value - validate `v` for key `k` and store it in `c`.
+ * Returns 0, or -EINVAL with `why` saying what was expected and got.
+ */
+int cfg_set_value(struct cfg *c, const struct cfg_key *k, const json_t *v,
+		  char *why, size_t whylen);
+
+/* cfg_parse_size - "64MiB", "4K", "4096" (binary units) -> bytes */
+int cfg_parse_size(const char *s, uint64_t *out);
+/* cfg_parse_uint - "123" or "0x7b" -> value; -EINVAL or -ERANGE */
+int cfg_parse_uint(const char *s, uint64_t *out);
+
+/* cfg_to_json - the resolved configuration, keys in schema order */
+json_t *cfg_to_json(const struct cfg *c);
+
+/* cfg_synth_params - the synthetic source's parameters from `c` */
+void cfg_synth_params(const struct cfg *c, struct synth_params *sp);
+
+void cfg_errf(struct eptsim_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

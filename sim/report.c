@@ -1,0 +1,178 @@
+/*
+ * report.c - the JSON report (docs/report.md), written with jansson.
+ *
+ * Keys come out in a fixed order (jansson keeps insertion order), every
+ * number is an integer except the configuration's reals, which carry 15
+ * significant digits and so print back exactly.  Nothing depends on time,
+ * addresses of host memory or hash order: the same run gives the same
+ * bytes.  Samples are written one row per line so the file stays readable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cfg_load.h"
+#include "sim/result.h"
+
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+static const char *const acc_names[] = { "read", "write", "fetch" };
+
+/* set_path - obj[a][b]... = v for dotted `name` */
+static int set_path(json_t *obj, const char *name, json_t *v)
+{
+	const char *dot;
+
+	while ((dot = strchr(name, '.')) != NULL) {
+		char seg[64];
+		json_t *next;
+		size_t n = (size_t)(dot - name);
+
+		ES_ASSERT(n < sizeof(seg), "counter %s", name);
+		memcpy(seg, name, n);
+		seg[n] = '\0';
+		next = json_object_get(obj, seg);
+		if (!next && json_object_set_new(obj, seg, next = json_object()) < 0)
+			return -ENOMEM;
+		obj = next;
+		name = dot + 1;
+	}
+	return json_object_set_new(obj, name, v) < 0 ? -ENOMEM : 0;
+}
+
+json_t *report_json(const struct eptsim_result *r)
+{
+	json_t *root = json_object(), *st, *ctr, *meta;
+	int bad = 0;
+
+	if (!root)
+		return NULL;
+	meta = json_pack("{s:s, s:i}", "version", eptsim_version(),
+			 "report_version", EPTSIM_REPORT_VERSION);
+	bad |= json_object_set_new(root, "eptsim", meta);
+	bad |= json_object_set_new(root, "config", cfg_to_json(&r->er_cfg));
+	st = json_object();
+	bad |= json_object_set_new(root, "status", st);
+	bad |= json_object_set_new(st, "state",
+				   json_string(eptsim_status_name(r->er_stop.st_status)));
+	if (r->er_stop.st_status != EPTSIM_COMPLETED) {
+		if (r->er_stop.st_status == EPTSIM_KILLED)
+			bad |= json_object_set_new(st, "signal", json_string("SIGSEGV"));
+		bad |= json_object_set_new(st, "address",
+					   json_integer((json_int_t)r->er_stop.st_va));
+		bad |= json_object_set_new(st, "access",
+					   json_string(acc_names[r->er_stop.st_acc]));
+	}
+	ctr = json_object();
+	bad |= json_object_set_new(root, "counters", ctr);
+	for (size_t i = 0; ctr && i < SIM_NCOUNTERS; i++)
+		bad |= set_path(ctr, sim_ctr_names[i],
+				json_integer((json_int_t)r->er_ctr[i]));
+	if (bad) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/*
+ * write_samples - the "samples" member, one row per line.  `f` is placed
+ * just after the last member of the top-level object.
+ */
+static int write_samples(const struct eptsim_result *r, FILE *f)
+{
+	json_t *cols = json_array();
+	char *s;
+	int rc = 0;
+
+	for (size_t i = 0; cols && i < SIM_NCOUNTERS; i++)
+		if (json_array_append_new(cols, json_string(sim_ctr_names[i])) < 0)
+			rc = -ENOMEM;
+	s = cols ? json_dumps(cols, JSON_COMPACT) : NULL;
+	json_decref(cols);
+	if (!s || rc < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	fprintf(f, ",\n  \"samples\": {\n    \"every\": %llu,\n    \"columns\": %s,\n    \"rows\": [",
+		(unsigned long long)r->er_cfg.report.sample_every, s);
+	free(s);
+	for (size_t row = 0; row < r->er_nsamples; row++) {
+		const uint64_t *v = &r->er_samples[row * SIM_NCOUNTERS];
+
+		fputs(row ? ",\n      [" : "\n      [", f);
+		for (size_t i = 0; i < SIM_NCOUNTERS; i++)
+			fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)v[i]);
+		fputc(']', f);
+	}
+	fputs(r->er_nsamples ? "\n    ]\n  }\n}\n" : "]\n  }\n}\n", f);
+	return 0;
+}
+
+static int write_report(const struct eptsim_result *r, FILE *f)
+{
+	json_t *root = report_json(r);
+	char *text;
+	size_t n;
+	int rc;
+
+	if (!root)
+		return -ENOMEM;
+	text = json_dumps(root, DUMP_FLAGS);
+	json_decref(root);
+	if (!text)
+		return -ENOMEM;
+	/* drop the closing "\n}" and append the samples member after it */
+	n = strlen(text);
+	ES_ASSERT(n >= 2 && text[n - 1] == '}' && text[n - 2] == '\n',
+		  "report text ends with %#x %#x", text[n - 2], text[n - 1]);
+	fwrite(text, 1, n - 2, f);
+	free(text);
+	rc = write_samples(r, f);
+	if (rc == 0 && ferror(f))
+		rc = -EIO;
+	return rc;
+}
+
+int eptsim_report_write(const struct eptsim_result *r, const char *path,
+			struct eptsim_error *err)
+{
+	char *tmp;
+	FILE *f;
+	int rc;
+
+	if (strcmp(path, "-") == 0) {
+		rc = write_report(r, stdout);
+		if (rc == 0 && fflush(stdout) != 0)
+			rc = -EIO;
+		if (rc < 0)
+			cfg_errf(err, "standard output: cannot write the report: %s",
+				 strerror(-rc));
+		return rc;
+	}
+	tmp = malloc(strlen(path) + sizeof(".tmp"));
+	if (!tmp) {
+		cfg_errf(err, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	sprintf(tmp, "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		rc = -errno;
+		cfg_errf(err, "%s: cannot write the report: %s", tmp, strerror(-rc));
+		free(tmp);
+		return rc;
+	}
+	rc = write_report(r, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc < 0) {
+		cfg_errf(err, "%s: cannot write the report: %s", path, strerror(-rc));
+		remove(tmp);
+	}
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/*
+ * result.h - what a finished run leaves behind (struct eptsim_result) and
+ * the config wrapper (struct eptsim_config): shared by api.c, report.c and
+ * summary.c.
+ */
+#ifndef EPTSIM_SIM_RESULT_H
+#define EPTSIM_SIM_RESULT_H
+
+#include <jansson.h>
+
+#include "eptsim.h"
+#include "sim/cfg.h"
+#include "sim/sim.h"
+
+struct eptsim_config {
+	struct cfg ec_cfg;
+};
+
+struct eptsim_result {
+	struct cfg er_cfg;
+	struct sim_stop er_stop;
+	uint64_t er_ctr[SIM_NCOUNTERS];
+	uint64_t *er_samples;   /* er_nsamples rows of SIM_NCOUNTERS */
+	size_t er_nsamples;
+};
+
+/* report_json - the whole report but the samples, keys in report order */
+json_t *report_json(const struct eptsim_result *r);
+
+#endif

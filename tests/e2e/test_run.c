@@ -1,0 +1,329 @@
+/*
+ * test_run.c - `eptsim run` end to end: reports are byte-identical across
+ * runs, a report's config reproduces its run, counts match what the paging
+ * model implies for a workload small enough to work out by hand, abnormal
+ * ends exit 1 with a report, and --help/--version tell the truth.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "tests/lib/testlib.h"
+
+/* counter - counters.<dotted name> of a report, as an integer */
+static long long counter(json_t *report, const char *name)
+{
+	json_t *v = json_object_get(report, "counters");
+	char buf[128], *seg, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (seg = strtok_r(buf, ".", &save); seg && v;
+	     seg = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, seg);
+	if (!json_is_integer(v))
+		fail_msg("counter %s missing", name);
+	return json_integer_value(v);
+}
+
+static json_t *load(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+
+	if (!j)
+		fail_msg("%s:%d: %s", path, e.line, e.text);
+	return j;
+}
+
+static void run_ok(const char *const *args, int want)
+{
+	struct tl_run r;
+
+	tl_run(&r, NULL, args);
+	if (r.status != want)
+		fail_msg("exit %d, want %d; stderr: %s", r.status, want, r.err);
+	tl_run_free(&r);
+}
+
+/* the contract: two runs of the default workload, identical bytes */
+static void default_report_is_byte_identical(void **state)
+{
+	char *dir = tl_tmpdir();
+	char *a = tl_path(dir, "a.json"), *b = tl_path(dir, "b.json");
+	size_t la, lb;
+	char *ta, *tb;
+
+	(void)state;
+	run_ok((const char *[]){ "run", "workloads/default.json", "-o", a, "-q", NULL }, 0);
+	run_ok((const char *[]){ "run", "workloads/default.json", "-o", b, NULL }, 0);
+	ta = tl_read(a, &la);
+	tb = tl_read(b, &lb);
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_true(la > 1000);
+	assert_int_equal(la, lb);
+	assert_memory_equal(ta, tb, la);
+	free(ta);
+	free(tb);
+	free(a);
+	free(b);
+	tl_rmtree(dir);
+}
+
+/*
+ * The "config" section is a workload file that reproduces the run: feed
+ * it back and the whole report comes out the same, byte for byte.  Uses
+ * every pattern, so every key type (reals included) takes the round trip.
+ */
+static void report_config_reproduces_the_run(void **state)
+{
+	static const char *const patterns[] = { "sequential", "strided",
+						"uniform", "zipf", "chase" };
+	char *dir = tl_tmpdir();
+
+	(void)state;
+	for (size_t i = 0; i < 5; i++) {
+		char *a = tl_path(dir, "a.json"), *b = tl_path(dir, "b.json");
+		char *c = tl_path(dir, "c.json");
+		char pat[64];
+		json_t *rep;
+		char *ta, *tb;
+		size_t la, lb;
+
+		snprintf(pat, sizeof(pat), "source.pattern=%s", patterns[i]);
+		run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", a,
+					 "--set", pat, "--set", "source.accesses=20000",
+					 "--set", "source.write_fraction=0.123456789",
+					 "--set", "source.zipf_s=1.1", NULL }, 0);
+		rep = load(a);
+		assert_int_equal(json_dump_file(json_object_get(rep, "config"), c,
+						JSON_INDENT(2) | JSON_REAL_PRECISION(17)), 0);
+		json_decref(rep);
+		run_ok((const char *[]){ "run", c, "-q", "-o", b, NULL }, 0);
+		ta = tl_read(a, &la);
+		tb = tl_read(b, &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(ta, tb, la);
+		free(ta);
+		free(tb);
+		free(a);
+		free(b);
+		free(c);
+	}
+	tl_rmtree(dir);
+}
+
+/*
+ * Worked by hand.  64 pages at 0x10000000 (one 2 MiB region, one page
+ * table), read sequentially 8 bytes at a time, twice over:
+ *  - first touch of each page: L1 miss, STLB miss, walk, #PF, zero-fill,
+ *    retry: L1 miss, STLB miss, walk that succeeds -> 2 walks a page;
+ *  - walk memory references: the very first walk stops at the empty PML4
+ *    (1 ref); every other walk reads 4 entries: 1 + 4 + 63 * 8 = 509;
+ *  - the first fault also builds PDPT, PD and PT: 3 page-table pages;
+ *  - 64 pages fill the 64-entry 4-way L1 exactly (16 sets, 4 pages each):
+ *    the second pass hits in L1 every time.
+ */
+static void counts_match_the_paging_model(void **state)
+{
+	static const char w[] =
+		"{ \"memory\": \"16MiB\",\n"
+		"  \"machine\": { \"tlb\": { \"l1d\": { \"entries\": 64, \"ways\": 4, \"latency\": 1 },\n"
+		"                          \"stlb\": { \"entries\": 512, \"ways\": 4, \"latency\": 7 } },\n"
+		"               \"cycles\": { \"instruction\": 2, \"pte_read\": 30,\n"
+		"                           \"page_fault\": 1500, \"page_zero\": 1000 } },\n"
+		"  \"source\": { \"pattern\": \"sequential\", \"base\": \"0x10000000\",\n"
+		"              \"footprint\": \"256KiB\", \"access_size\": 8,\n"
+		"              \"accesses\": 65536, \"write_fraction\": 0 },\n"
+		"  \"report\": { \"sample_every\": 0 } }\n";
+	char *dir = tl_tmpdir();
+	char *wp = tl_write(dir, "w.json", w), *rp = tl_path(dir, "r.json");
+	const long long acc = 65536, pages = 64;
+	json_t *r;
+
+	(void)state;
+	run_ok((const char *[]){ "run", wp, "-q", "-o", rp, NULL }, 0);
+	r = load(rp);
+	assert_int_equal(counter(r, "accesses"), acc);
+	assert_int_equal(counter(r, "reads"), acc);
+	assert_int_equal(counter(r, "writes"), 0);
+	assert_int_equal(counter(r, "faults.page"), pages);
+	assert_int_equal(counter(r, "faults.zero_fill"), pages);
+	assert_int_equal(counter(r, "faults.pt_pages"), 3);
+	assert_int_equal(counter(r, "walks.count"), 2 * pages);
+	assert_int_equal(counter(r, "walks.faults"), pages);
+	assert_int_equal(counter(r, "walks.assists"), 0);
+	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 4 + 63 * 8);
+	assert_int_equal(counter(r, "tlb.l1d.misses"), 2 * pages);
+	assert_int_equal(counter(r, "tlb.l1d.hits"), acc + pages - 2 * pages);
+	assert_int_equal(counter(r, "tlb.stlb.hits"), 0);
+	assert_int_equal(counter(r, "tlb.stlb.misses"), 2 * pages);
+	assert_int_equal(counter(r, "memory.data_frames"), pages);
+	assert_int_equal(counter(r, "memory.pt_frames"), 4);
+	assert_int_equal(counter(r, "cycles.base"), 2 * acc);
+	assert_int_equal(counter(r, "cycles.tlb"), (acc + pages) * 1 + 2 * pages * 7);
+	assert_int_equal(counter(r, "cycles.walk"), 509 * 30);
+	assert_int_equal(counter(r, "cycles.fault"), pages * 1500 + (pages + 3) * 1000);
+	assert_int_equal(counter(r, "cycles.total"),
+			 counter(r, "cycles.base") + counter(r, "cycles.tlb") +
+				 counter(r, "cycles.walk") + counter(r, "cycles.fault"));
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(r, "samples"), "rows")), 0);
+	json_decref(r);
+	free(wp);
+	free(rp);
+	tl_rmtree(dir);
+}
+
+/*
+ * Writes: the first write to a page whose TLB entry was filled by a read
+ * must walk again to set D (an assist).  Read then write each of 8 pages.
+ */
+static void write_after_read_walks_to_set_dirty(void **state)
+{
+	char *dir = tl_tmpdir();
+	char *rp = tl_path(dir, "r.json");
+	json_t *r;
+
+	(void)state;
+	/* strided by 2 KiB over 8 pages, write_fraction 0 first to learn the baseline */
+	run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", rp,
+				 "--set", "source.pattern=sequential",
+				 "--set", "source.footprint=32KiB",
+				 "--set", "source.access_size=4096",
+				 "--set", "source.accesses=16",
+				 "--set", "source.write_fraction=1", NULL }, 0);
+	r = load(rp);
+	/* all writes: the walk after the fault sets D, no assist needed */
+	assert_int_equal(counter(r, "writes"), 16);
+	assert_int_equal(counter(r, "walks.assists"), 0);
+	assert_int_equal(counter(r, "faults.page"), 8);
+	json_decref(r);
+	tl_rmtree(dir);
+	free(rp);
+}
+
+/* samples: a row every N accesses, plus one at the end; cumulative */
+static void samples_every_n_accesses(void **state)
+{
+	char *dir = tl_tmpdir();
+	char *rp = tl_path(dir, "r.json");
+	json_t *r, *s, *rows, *cols;
+	size_t acc_col = SIZE_MAX;
+
+	(void)state;
+	run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", rp,
+				 "--set", "source.accesses=10500",
+				 "--set", "report.sample_every=1000", NULL }, 0);
+	r = load(rp);
+	s = json_object_get(r, "samples");
+	assert_int_equal(json_integer_value(json_object_get(s, "every")), 1000);
+	cols = json_object_get(s, "columns");
+	rows = json_object_get(s, "rows");
+	for (size_t i = 0; i < json_array_size(cols); i++)
+		if (strcmp(json_string_value(json_array_get(cols, i)), "accesses") == 0)
+			acc_col = i;
+	assert_true(acc_col != SIZE_MAX);
+	assert_int_equal(json_array_size(rows), 11);
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(json_integer_value(json_array_get(
+					 json_array_get(rows, i), acc_col)),
+				 (long long)(i + 1) * 1000);
+	assert_int_equal(json_integer_value(json_array_get(json_array_get(rows, 10),
+							  acc_col)), 10500);
+	assert_int_equal(json_array_size(json_array_get(rows, 0)),
+			 json_array_size(cols));
+	json_decref(r);
+	tl_rmtree(dir);
+	free(rp);
+}
+
+/* more footprint than memory: the machine runs out, exit 1, report written */
+static void out_of_memory_exits_1_with_a_report(void **state)
+{
+	char *dir = tl_tmpdir();
+	char *rp = tl_path(dir, "r.json");
+	const char *args[] = { "run", "workloads/default.json", "-o", rp,
+			       "--set", "memory=1MiB", "--set", "source.footprint=4MiB",
+			       "--set", "source.pattern=sequential", NULL };
+	struct tl_run run;
+	json_t *r, *st;
+
+	(void)state;
+	tl_run(&run, NULL, args);
+	assert_int_equal(run.status, 1);
+	assert_non_null(strstr(run.err, "ended abnormally: out_of_memory"));
+	assert_non_null(strstr(run.out, "status: out_of_memory"));
+	tl_run_free(&run);
+	r = load(rp);
+	st = json_object_get(r, "status");
+	assert_string_equal(json_string_value(json_object_get(st, "state")),
+			    "out_of_memory");
+	/* 256 frames: frame 0 reserved, 1 root + 3 tables, the rest data */
+	assert_int_equal(counter(r, "memory.data_frames"), 256 - 1 - 4);
+	assert_true(counter(r, "accesses") < 4 * 1024 * 1024 / 8);
+	json_decref(r);
+	tl_rmtree(dir);
+	free(rp);
+}
+
+static void report_to_stdout_summary_to_stderr(void **state)
+{
+	const char *args[] = { "run", "workloads/default.json", "-o", "-",
+			       "--set", "source.accesses=1000", NULL };
+	struct tl_run r;
+	json_t *j;
+
+	(void)state;
+	tl_run(&r, NULL, args);
+	assert_int_equal(r.status, 0);
+	j = json_loads(r.out, 0, NULL);
+	assert_non_null(j);
+	assert_non_null(strstr(r.err, "cycles"));
+	json_decref(j);
+	tl_run_free(&r);
+}
+
+static void help_and_version(void **state)
+{
+	struct tl_run r;
+
+	(void)state;
+	tl_run(&r, NULL, (const char *[]){ "--version", NULL });
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "eptsim 0."));
+	tl_run_free(&r);
+	tl_run(&r, NULL, (const char *[]){ "--help", NULL });
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "run WORKLOAD.json"));
+	assert_non_null(strstr(r.out, "exit status"));
+	tl_run_free(&r);
+	tl_run(&r, NULL, (const char *[]){ "run", "--help", NULL });
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "--set KEY=VALUE"));
+	assert_non_null(strstr(r.out, "-o, --output FILE"));
+	assert_non_null(strstr(r.out, "-q, --quiet"));
+	tl_run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(default_report_is_byte_identical),
+		cmocka_unit_test(report_config_reproduces_the_run),
+		cmocka_unit_test(counts_match_the_paging_model),
+		cmocka_unit_test(write_after_read_walks_to_set_dirty),
+		cmocka_unit_test(samples_every_n_accesses),
+		cmocka_unit_test(out_of_memory_exits_1_with_a_report),
+		cmocka_unit_test(report_to_stdout_summary_to_stderr),
+		cmocka_unit_test(help_and_version),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,153 @@
+/* testlib.c - see testlib.h */
+#define _XOPEN_SOURCE 700
+#include "testlib.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *tl_eptsim(void)
+{
+	const char *e = getenv("EPTSIM");
+
+	return e && *e ? e : "build/eptsim";
+}
+
+char *tl_tmpdir(void)
+{
+	char *d = strdup("/tmp/eptsim-test-XXXXXX");
+
+	if (!d || !mkdtemp(d)) {
+		perror("mkdtemp");
+		abort();
+	}
+	return d;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(p);
+}
+
+void tl_rmtree(char *dir)
+{
+	if (dir)
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+}
+
+char *tl_path(const char *dir, const char *name)
+{
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
+
+	if (!p)
+		abort();
+	sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+char *tl_write(const char *dir, const char *name, const char *text)
+{
+	char *p = tl_path(dir, name);
+	char *slash = strrchr(p, '/');
+	FILE *f;
+
+	if (slash && slash > p + strlen(dir)) {
+		*slash = '\0';
+		mkdir(p, 0755);
+		*slash = '/';
+	}
+	f = fopen(p, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(p);
+		abort();
+	}
+	return p;
+}
+
+char *tl_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	size_t got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? 2 * cap : 8192;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		got = fread(buf + n, 1, 4096, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+void tl_run(struct tl_run *r, const char *cwd, const char *const *args)
+{
+	char *dir = tl_tmpdir();
+	char *outp = tl_path(dir, "stdout"), *errp = tl_path(dir, "stderr");
+	char exe[4096];
+	size_t n = 0;
+	pid_t pid;
+	int st;
+
+	/* resolve the command before a chdir can change what a relative path means */
+	if (!realpath(tl_eptsim(), exe)) {
+		perror(tl_eptsim());
+		abort();
+	}
+	while (args[n])
+		n++;
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0) {
+		const char **argv = calloc(n + 2, sizeof(*argv));
+		int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fi = open("/dev/null", O_RDONLY);
+
+		if (!argv || fo < 0 || fe < 0 || fi < 0 ||
+		    (cwd && chdir(cwd) != 0))
+			_exit(127);
+		dup2(fi, 0);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		argv[0] = "eptsim";
+		memcpy(argv + 1, args, n * sizeof(*argv));
+		execv(exe, (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		abort();
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->out = tl_read(outp, NULL);
+	r->err = tl_read(errp, NULL);
+	free(outp);
+	free(errp);
+	tl_rmtree(dir);
+}
+
+void tl_run_free(struct tl_run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}

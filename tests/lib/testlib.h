@@ -1,0 +1,40 @@
+/*
+ * testlib.h - helpers for the end-to-end suites: scratch directories,
+ * files, and running the `eptsim` command (path from $EPTSIM) with its
+ * output captured.
+ */
+#ifndef EPTSIM_TESTS_TESTLIB_H
+#define EPTSIM_TESTS_TESTLIB_H
+
+#include <stddef.h>
+
+/* the eptsim command under test: $EPTSIM, or build/eptsim */
+const char *tl_eptsim(void);
+
+/* tl_tmpdir - a new scratch directory (removed by tl_rmtree). */
+char *tl_tmpdir(void);
+void tl_rmtree(char *dir);
+
+/* tl_write - write `text` to DIR/NAME (creating DIR/sub/ if NAME has one); returns the path */
+char *tl_write(const char *dir, const char *name, const char *text);
+
+/* tl_read - a file's whole contents (NUL-terminated), or NULL */
+char *tl_read(const char *path, size_t *len);
+
+struct tl_run {
+	int status;             /* exit status; 128+signal if killed */
+	char *out;              /* standard output */
+	char *err;              /* standard error */
+};
+
+/*
+ * tl_run - run eptsim with the NULL-terminated `args` (without argv[0]),
+ * from directory `cwd` (NULL: the current one).
+ */
+void tl_run(struct tl_run *r, const char *cwd, const char *const *args);
+void tl_run_free(struct tl_run *r);
+
+/* tl_path - "DIR/NAME" (malloc'd) */
+char *tl_path(const char *dir, const char *name);
+
+#endif
