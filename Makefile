@@ -43,6 +43,7 @@ EPTSIM    := $(BUILD)/eptsim
 
 .PHONY: all deps run test check tests asan bench install clean
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(LIBEPTSIM) $(EPTSIM)
 

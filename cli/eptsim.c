@@ -67,7 +67,9 @@ static const char run_help[] =
 	"The keys are documented in docs/workload.md.  A machine preset named by\n"
 	"machine.preset is read from NAME.json in, first to last: the machines/\n"
 	"directory beside the workload file, each directory of $EPTSIM_MACHINES\n"
-	"(colon-separated), and the presets installed with eptsim.\n"
+	"(colon-separated), the presets installed with eptsim (PREFIX/share/\n"
+	"eptsim/machines), and workloads/machines of the source tree when eptsim\n"
+	"runs from a build directory inside it.\n"
 	"\n"
 	"exit status: 0 completed, 1 the simulation ended abnormally, 2 bad usage\n"
 	"or input, 3 eptsim itself failed (see eptsim --help).\n";
@@ -264,8 +266,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return usage_error(NULL, "%s", "missing a command");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(main_help, stdout);
 		return EXIT_DONE;
 	}

@@ -514,13 +514,13 @@ static void list_presets(const char *const *dirs, size_t ndirs, char *buf,
 			closedir(d);
 	}
 	qsort(names, n, sizeof(names[0]), cmp_str);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (off < len && (i == 0 || strcmp(names[i], names[i - 1]) != 0))
 			off += (size_t)snprintf(buf + off, len - off, "%s%s",
 						off ? ", " : "; available: ",
 						names[i]);
+	for (size_t i = 0; i < n; i++)
 		free(names[i]);
-	}
 	if (off < len)
 		snprintf(buf + off, len - off, ")");
 }
@@ -652,17 +652,28 @@ static int check(struct loader *L)
 	}
 	cfg_synth_params(c, &sp);
 	if (synth_params_check(&sp, &why) < 0) {
-		/* the reason starts with the key it is about: blame its origin */
-		char key[64] = "";
-		size_t n = strcspn(why, " ");
+		/* blame whichever key the reason names was set last */
 		const char *o = origin_of(L, "source.kind", NULL);
+		unsigned best = 0;
 
-		if (n < sizeof(key)) {
-			memcpy(key, why, n);
+		for (const char *p = strstr(why, "source."); p;
+		     p = strstr(p + 1, "source.")) {
+			char key[64];
+			size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz_.");
+			unsigned r;
+
+			while (n > 0 && p[n - 1] == '.')
+				n--;
+			if (n >= sizeof(key))
+				continue;
+			memcpy(key, p, n);
 			key[n] = '\0';
+			if (cfg_key_find(key) && origin_of(L, key, &r) &&
+			    r >= best) {
+				best = r;
+				o = origin_of(L, key, NULL);
+			}
 		}
-		if (cfg_key_find(key))
-			o = origin_of(L, key, NULL);
 		cfg_errf(L->err, "%s: %s", o, why);
 		return -EINVAL;
 	}

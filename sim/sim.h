@@ -1,6 +1,5 @@
 /*
- * sim.h - one simulated machine and the access pipeline (DESIGN.md, "How an
- * access flows"):
+ * sim.h - one simulated machine and the access pipeline:
  *
  *   source --(va, read/write)--> sim_access
  *        TLB (L1 dTLB, STLB) --hit--> charge, done

@@ -3,7 +3,7 @@
  *
  * The dotted name is the counter's place in the report ("tlb.l1d.hits" is
  * counters.tlb.l1d.hits) and in samples; the summary table, eptsim_counter()
- * and docs/report.md all follow this list (tests/unit/test_report.c fails
+ * and docs/report.md all follow this list (tests/unit/test_docs.c fails
  * if a counter is missing from the docs).  Gauges (marked) are levels read
  * when sampled, not sums.
  */

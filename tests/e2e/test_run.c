@@ -312,6 +312,23 @@ static void help_and_version(void **state)
 	tl_run_free(&r);
 }
 
+/* docs/cli.md quotes both help texts verbatim: they cannot drift apart */
+static void docs_quote_the_help_verbatim(void **state)
+{
+	char *doc = tl_read("docs/cli.md", NULL);
+	struct tl_run r;
+
+	(void)state;
+	assert_non_null(doc);
+	tl_run(&r, NULL, (const char *[]){ "--help", NULL });
+	assert_non_null(strstr(doc, r.out));
+	tl_run_free(&r);
+	tl_run(&r, NULL, (const char *[]){ "run", "--help", NULL });
+	assert_non_null(strstr(doc, r.out));
+	tl_run_free(&r);
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +340,7 @@ int main(void)
 		cmocka_unit_test(out_of_memory_exits_1_with_a_report),
 		cmocka_unit_test(report_to_stdout_summary_to_stderr),
 		cmocka_unit_test(help_and_version),
+		cmocka_unit_test(docs_quote_the_help_verbatim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
