@@ -820,8 +820,7 @@ out:
 	return rc;
 }
 
-/* put - set `v` at dotted `path` in `root`, creating objects on the way */
-static int put(json_t *root, const char *path, json_t *v)
+int cfg_json_put(json_t *root, const char *path, json_t *v)
 {
 	char seg[64];
 	const char *dot;
@@ -881,7 +880,7 @@ json_t *cfg_to_json(const struct cfg *c)
 			v = json_integer((json_int_t)u);
 			break;
 		}
-		if (put(root, k->ck_path, v) < 0) {
+		if (cfg_json_put(root, k->ck_path, v) < 0) {
 			json_decref(root);
 			return NULL;
 		}

@@ -40,6 +40,12 @@ int cfg_parse_uint(const char *s, uint64_t *out);
 /* cfg_to_json - the resolved configuration, keys in schema order */
 json_t *cfg_to_json(const struct cfg *c);
 
+/*
+ * cfg_json_put - set `v` at dotted `path` in `root`, creating objects on
+ * the way; takes the reference to `v` (also on failure).  0 or -ENOMEM.
+ */
+int cfg_json_put(json_t *root, const char *path, json_t *v);
+
 /* cfg_synth_params - the synthetic source's parameters from `c` */
 void cfg_synth_params(const struct cfg *c, struct synth_params *sp);
 

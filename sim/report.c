@@ -19,28 +19,6 @@
 
 static const char *const acc_names[] = { "read", "write", "fetch" };
 
-/* set_path - obj[a][b]... = v for dotted `name` */
-static int set_path(json_t *obj, const char *name, json_t *v)
-{
-	const char *dot;
-
-	while ((dot = strchr(name, '.')) != NULL) {
-		char seg[64];
-		json_t *next;
-		size_t n = (size_t)(dot - name);
-
-		ES_ASSERT(n < sizeof(seg), "counter %s", name);
-		memcpy(seg, name, n);
-		seg[n] = '\0';
-		next = json_object_get(obj, seg);
-		if (!next && json_object_set_new(obj, seg, next = json_object()) < 0)
-			return -ENOMEM;
-		obj = next;
-		name = dot + 1;
-	}
-	return json_object_set_new(obj, name, v) < 0 ? -ENOMEM : 0;
-}
-
 json_t *report_json(const struct eptsim_result *r)
 {
 	json_t *root = json_object(), *st, *ctr, *meta;
@@ -67,7 +45,7 @@ json_t *report_json(const struct eptsim_result *r)
 	ctr = json_object();
 	bad |= json_object_set_new(root, "counters", ctr);
 	for (size_t i = 0; ctr && i < SIM_NCOUNTERS; i++)
-		bad |= set_path(ctr, sim_ctr_names[i],
+		bad |= cfg_json_put(ctr, sim_ctr_names[i],
 				json_integer((json_int_t)r->er_ctr[i]));
 	if (bad) {
 		json_decref(root);
