@@ -27,6 +27,7 @@
 #include "kernel-model/pmap.h"
 #include "sim/mmu/pte.h"
 #include "sim/mmu/walk.h"
+#include "tests/lib/kmfix.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -46,9 +47,8 @@
 
 struct fixture {
 	const void *fx_row;
-	bool fx_mem_up, fx_phys_up, fx_pmap_up;
-	struct pmem fx_mem;
-	struct vm_phys fx_vp;
+	bool fx_pmap_up;
+	struct kmfix fx_km;
 	struct pmap fx_pm;
 };
 
@@ -69,10 +69,7 @@ static int fx_teardown(void **state)
 
 	if (fx->fx_pmap_up)
 		pmap_fini(&fx->fx_pm);
-	if (fx->fx_phys_up)
-		vm_phys_fini(&fx->fx_vp);
-	if (fx->fx_mem_up)
-		pmem_fini(&fx->fx_mem);
+	kmfix_stop(&fx->fx_km);
 	free(fx);
 	return 0;
 }
@@ -82,12 +79,9 @@ static struct fixture *fx_start(void **state, uint64_t frames)
 {
 	struct fixture *fx = *state;
 
-	assert_int_equal(pmem_init(&fx->fx_mem, frames * PAGE_SIZE), 0);
-	fx->fx_mem_up = true;
-	assert_int_equal(vm_phys_init(&fx->fx_vp, &fx->fx_mem), 0);
-	fx->fx_phys_up = true;
-	assert_int_equal(pmap_init(&fx->fx_pm, PT_X86, &fx->fx_vp, MAXPHYADDR),
-			 0);
+	kmfix_start(&fx->fx_km, frames);
+	assert_int_equal(pmap_init(&fx->fx_pm, PT_X86, &fx->fx_km.vp,
+				   MAXPHYADDR), 0);
 	fx->fx_pmap_up = true;
 	return fx;
 }
@@ -96,14 +90,14 @@ static struct fixture *fx_start(void **state, uint64_t frames)
 static uint64_t entry_at(struct fixture *fx, uint64_t table, uint64_t va,
 			 unsigned level)
 {
-	return pmem_read64(&fx->fx_mem, table + pt_index(va, level) * 8u);
+	return pmem_read64(&fx->fx_km.mem, table + pt_index(va, level) * 8u);
 }
 
 static uint64_t take_data(struct fixture *fx)
 {
 	uint64_t pfn = 0;
 
-	assert_int_equal(vm_phys_alloc(&fx->fx_vp, VMP_DATA, &pfn), 0);
+	assert_int_equal(vm_phys_alloc(&fx->fx_km.vp, VMP_DATA, &pfn), 0);
 	return pfn;
 }
 
@@ -118,7 +112,7 @@ static void init_allocates_root_and_x86_bits(void **state)
 	assert_int_equal(pm->pm_maxphyaddr, MAXPHYADDR);
 	assert_int_equal(pm->pm_ptpages, 1);
 	assert_int_equal(pm->pm_resident, 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 1);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 1);
 	assert_int_equal(pm->pm_bits[PMAP_BIT_V], PTE_P);
 	assert_int_equal(pm->pm_bits[PMAP_BIT_RW], PTE_RW);
 	assert_int_equal(pm->pm_bits[PMAP_BIT_U], PTE_US);
@@ -133,14 +127,11 @@ static void init_ept_is_enotsup_and_allocates_nothing(void **state)
 	struct fixture *fx = *state;
 	struct pmap pm;
 
-	assert_int_equal(pmem_init(&fx->fx_mem, 16 * PAGE_SIZE), 0);
-	fx->fx_mem_up = true;
-	assert_int_equal(vm_phys_init(&fx->fx_vp, &fx->fx_mem), 0);
-	fx->fx_phys_up = true;
-	assert_int_equal(pmap_init(&pm, PT_EPT, &fx->fx_vp, MAXPHYADDR),
+	kmfix_start(&fx->fx_km, 16);
+	assert_int_equal(pmap_init(&pm, PT_EPT, &fx->fx_km.vp, MAXPHYADDR),
 			 -ENOTSUP);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_FREE], 15);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 0);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_FREE], 15);
 }
 
 static void init_without_a_frame_is_enomem(void **state)
@@ -149,11 +140,8 @@ static void init_without_a_frame_is_enomem(void **state)
 	struct pmap pm;
 
 	/* frame 0 only */
-	assert_int_equal(pmem_init(&fx->fx_mem, PAGE_SIZE), 0);
-	fx->fx_mem_up = true;
-	assert_int_equal(vm_phys_init(&fx->fx_vp, &fx->fx_mem), 0);
-	fx->fx_phys_up = true;
-	assert_int_equal(pmap_init(&pm, PT_X86, &fx->fx_vp, MAXPHYADDR),
+	kmfix_start(&fx->fx_km, 1);
+	assert_int_equal(pmap_init(&pm, PT_X86, &fx->fx_km.vp, MAXPHYADDR),
 			 -ENOMEM);
 	pmap_fini(&pm); /* a failed init leaves a pmap fini accepts */
 }
@@ -169,7 +157,7 @@ static void first_mapping_links_three_new_tables(void **state)
 				    &made), 0);
 	assert_int_equal(made, 3);
 	assert_int_equal(pm->pm_ptpages, 4);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 4);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 4);
 	assert_int_equal(pm->pm_resident, 1);
 	assert_int_equal(entry_at(fx, PA(PFN_ROOT), VA_A, 4),
 			 PA(PFN_PDPT) | TABLE_BITS);
@@ -180,7 +168,7 @@ static void first_mapping_links_three_new_tables(void **state)
 	assert_int_equal(entry_at(fx, PA(PFN_PT), VA_A, 1),
 			 PA(PFN_DATA) | PTE_P | PTE_US | PTE_XD);
 	/* nothing else was written: one entry per table */
-	assert_int_equal(fx->fx_mem.pm_stored, 4);
+	assert_int_equal(fx->fx_km.mem.pm_stored, 4);
 	assert_int_equal(entry_at(fx, PA(PFN_PT), VA_A + PAGE_SIZE, 1), 0);
 }
 
@@ -256,7 +244,7 @@ static void test_second_row(void **state)
 			 0);
 	assert_int_equal(made, row->want_new);
 	assert_int_equal(pm->pm_ptpages, 4 + row->want_new);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 4 + row->want_new);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 4 + row->want_new);
 	assert_int_equal(pm->pm_resident, same_page ? 1 : 2);
 	assert_int_equal(pmap_extract(pm, row->va & ~PAGE_MASK, &pa), 0);
 	assert_int_equal(pa, PA(d2));
@@ -304,14 +292,14 @@ static void enomem_midway_keeps_linked_tables(void **state)
 	assert_int_equal(made, 2);
 	assert_int_equal(pm->pm_ptpages, 3);
 	assert_int_equal(pm->pm_resident, 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 3);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 3);
 	assert_int_equal(pmap_extract(pm, VA_A, &pa), -ENOENT);
 	assert_int_equal(entry_at(fx, PA(PFN_ROOT), VA_A, 4),
 			 PA(4) | TABLE_BITS);
 	assert_int_equal(entry_at(fx, PA(4), VA_A, 3), PA(5) | TABLE_BITS);
 	assert_int_equal(entry_at(fx, PA(5), VA_A, 2), 0);
 
-	vm_phys_free(&fx->fx_vp, filler);
+	vm_phys_free(&fx->fx_km.vp, filler);
 	assert_int_equal(pmap_enter(pm, VA_A, PA(d), VM_PROT_READ, &made), 0);
 	assert_int_equal(made, 1);
 	assert_int_equal(entry_at(fx, PA(5), VA_A, 2), PA(3) | TABLE_BITS);
@@ -361,13 +349,13 @@ static void fini_returns_every_table(void **state)
 		assert_int_equal(pmap_enter(pm, vas[i], PA(take_data(fx)),
 					    VM_PROT_READ, NULL), 0);
 	assert_int_equal(pm->pm_ptpages, 10);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 10);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 10);
 	assert_int_equal(pm->pm_resident, ARRAY_SIZE(vas));
 	pmap_fini(pm);
 	fx->fx_pmap_up = false;
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_DATA], ARRAY_SIZE(vas));
-	assert_int_equal(fx->fx_vp.vp_count[VMP_FREE], 31 - ARRAY_SIZE(vas));
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 0);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_DATA], ARRAY_SIZE(vas));
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_FREE], 31 - ARRAY_SIZE(vas));
 }
 
 /* the simulated MMU finds what pmap_enter made, where pmap_extract does */
@@ -388,7 +376,7 @@ static void mmu_walk_agrees_with_extract(void **state)
 	assert_int_equal(pmap_enter(pm, VA_A, PA(d),
 				    VM_PROT_READ | VM_PROT_WRITE, NULL), 0);
 	assert_int_equal(pmap_extract(pm, req.va, &pa), 0);
-	mmu_walk(&fx->fx_mem, &regs, &req, &w);
+	mmu_walk(&fx->fx_km.mem, &regs, &req, &w);
 	assert_int_equal(w.stop, MMU_OK);
 	assert_int_equal(w.pa, pa);
 	assert_int_equal(w.page_shift, PAGE_SHIFT);

@@ -23,6 +23,7 @@
 
 #include "kernel-model/vm_fault.h"
 #include "sim/mmu/pte.h"
+#include "tests/lib/kmfix.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -39,9 +40,8 @@
 
 struct fixture {
 	const void *fx_row;
-	bool fx_mem_up, fx_phys_up, fx_vs_up;
-	struct pmem fx_mem;
-	struct vm_phys fx_vp;
+	bool fx_vs_up;
+	struct kmfix fx_km;
 	struct vmspace fx_vs;
 };
 
@@ -62,10 +62,7 @@ static int fx_teardown(void **state)
 
 	if (fx->fx_vs_up)
 		vmspace_fini(&fx->fx_vs);
-	if (fx->fx_phys_up)
-		vm_phys_fini(&fx->fx_vp);
-	if (fx->fx_mem_up)
-		pmem_fini(&fx->fx_mem);
+	kmfix_stop(&fx->fx_km);
 	free(fx);
 	return 0;
 }
@@ -76,11 +73,9 @@ static struct fixture *fx_start(void **state, uint64_t frames)
 	struct fixture *fx = *state;
 	struct vm_map *m = &fx->fx_vs.vs_map;
 
-	assert_int_equal(pmem_init(&fx->fx_mem, frames * PAGE_SIZE), 0);
-	fx->fx_mem_up = true;
-	assert_int_equal(vm_phys_init(&fx->fx_vp, &fx->fx_mem), 0);
-	fx->fx_phys_up = true;
-	assert_int_equal(vmspace_init(&fx->fx_vs, &fx->fx_vp, MAXPHYADDR), 0);
+	kmfix_start(&fx->fx_km, frames);
+	assert_int_equal(vmspace_init(&fx->fx_vs, &fx->fx_km.vp, MAXPHYADDR),
+			 0);
 	fx->fx_vs_up = true;
 	assert_int_equal(vm_map_insert(m, TEXT, TEXT + 0x2000, R | X), 0);
 	assert_int_equal(vm_map_insert(m, DATA, DATA + 0x4000, R | W), 0);
@@ -130,8 +125,8 @@ static void test_fault_row(void **state)
 	if (row->want != 0) {
 		assert_int_equal(info.vfi_zeroed, 0);
 		assert_int_equal(info.vfi_ptpages, 0);
-		assert_int_equal(fx->fx_vp.vp_count[VMP_DATA], 0);
-		assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 1);
+		assert_int_equal(fx->fx_km.vp.vp_count[VMP_DATA], 0);
+		assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 1);
 		assert_int_equal(fx->fx_vs.vs_pmap.pm_resident, 0);
 		assert_int_equal(pmap_extract(&fx->fx_vs.vs_pmap, row->va, &pa),
 				 -ENOENT);
@@ -139,12 +134,12 @@ static void test_fault_row(void **state)
 	}
 	assert_int_equal(info.vfi_zeroed, 1);
 	assert_int_equal(info.vfi_ptpages, 3);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_DATA], 1);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 4);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_DATA], 1);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 4);
 	assert_int_equal(fx->fx_vs.vs_pmap.pm_resident, 1);
 	assert_int_equal(pmap_extract(&fx->fx_vs.vs_pmap, row->va, &pa), 0);
 	assert_int_equal(pa, PA(PFN_DATA) | (row->va & PAGE_MASK));
-	assert_int_equal(pmem_read64(&fx->fx_mem,
+	assert_int_equal(pmem_read64(&fx->fx_km.mem,
 				     PA(PFN_PT) + pt_index(row->va, 1) * 8u),
 			 PA(PFN_DATA) | row->leaf_bits);
 }
@@ -159,8 +154,8 @@ static void second_fault_on_a_page_is_spurious(void **state)
 	assert_int_equal(info.vfi_zeroed, 0);
 	assert_int_equal(info.vfi_ptpages, 0);
 	assert_int_equal(vm_fault(&fx->fx_vs, DATA, R, NULL), 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_DATA], 1);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 4);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_DATA], 1);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 4);
 	assert_int_equal(fx->fx_vs.vs_pmap.pm_resident, 1);
 }
 
@@ -187,13 +182,14 @@ static void fault_maps_a_reused_frame_zeroed(void **state)
 	struct vm_fault_info info;
 	uint64_t pfn = 0, pa = 0;
 
-	assert_int_equal(vm_phys_alloc(&fx->fx_vp, VMP_DATA, &pfn), 0);
-	assert_int_equal(pmem_write64(&fx->fx_mem, PA(pfn) + 0x40, 0xdead), 0);
-	vm_phys_free(&fx->fx_vp, pfn);
+	assert_int_equal(vm_phys_alloc(&fx->fx_km.vp, VMP_DATA, &pfn), 0);
+	assert_int_equal(pmem_write64(&fx->fx_km.mem, PA(pfn) + 0x40, 0xdead),
+			 0);
+	vm_phys_free(&fx->fx_km.vp, pfn);
 	assert_int_equal(vm_fault(&fx->fx_vs, DATA + 0x40, R, &info), 0);
 	assert_int_equal(pmap_extract(&fx->fx_vs.vs_pmap, DATA + 0x40, &pa), 0);
 	assert_int_equal(pa, PA(pfn) + 0x40);
-	assert_int_equal(pmem_read64(&fx->fx_mem, pa), 0);
+	assert_int_equal(pmem_read64(&fx->fx_km.mem, pa), 0);
 }
 
 /*
@@ -209,9 +205,9 @@ static void oom_in_tables_gives_back_the_data_frame(void **state)
 	assert_int_equal(vm_fault(&fx->fx_vs, DATA, W, &info), -ENOMEM);
 	assert_int_equal(info.vfi_zeroed, 1);
 	assert_int_equal(info.vfi_ptpages, 2);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_DATA], 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 3);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_FREE], 1);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_DATA], 0);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 3);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_FREE], 1);
 	assert_int_equal(fx->fx_vs.vs_pmap.pm_resident, 0);
 	assert_int_equal(pmap_extract(&fx->fx_vs.vs_pmap, DATA, &pa), -ENOENT);
 }
@@ -224,8 +220,8 @@ static void oom_for_the_data_frame_does_nothing(void **state)
 	assert_int_equal(vm_fault(&fx->fx_vs, DATA, R, &info), -ENOMEM);
 	assert_int_equal(info.vfi_zeroed, 0);
 	assert_int_equal(info.vfi_ptpages, 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 1);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_DATA], 0);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 1);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_DATA], 0);
 }
 
 static void vmspace_init_without_a_frame_is_enomem(void **state)
@@ -234,11 +230,8 @@ static void vmspace_init_without_a_frame_is_enomem(void **state)
 	struct vmspace vs;
 
 	/* frame 0 only */
-	assert_int_equal(pmem_init(&fx->fx_mem, PAGE_SIZE), 0);
-	fx->fx_mem_up = true;
-	assert_int_equal(vm_phys_init(&fx->fx_vp, &fx->fx_mem), 0);
-	fx->fx_phys_up = true;
-	assert_int_equal(vmspace_init(&vs, &fx->fx_vp, MAXPHYADDR), -ENOMEM);
+	kmfix_start(&fx->fx_km, 1);
+	assert_int_equal(vmspace_init(&vs, &fx->fx_km.vp, MAXPHYADDR), -ENOMEM);
 	assert_null(vs.vs_map.vm_ent);
 }
 
@@ -250,11 +243,11 @@ static void vmspace_fini_returns_every_table(void **state)
 	assert_int_equal(vm_fault(&fx->fx_vs, TEXT, X, NULL), 0);
 	assert_int_equal(vm_fault(&fx->fx_vs, DATA, W, NULL), 0);
 	assert_int_equal(vm_fault(&fx->fx_vs, RODATA, R, NULL), 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 6);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 6);
 	vmspace_fini(&fx->fx_vs);
 	fx->fx_vs_up = false;
-	assert_int_equal(fx->fx_vp.vp_count[VMP_PTPAGE], 0);
-	assert_int_equal(fx->fx_vp.vp_count[VMP_DATA], 3);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 0);
+	assert_int_equal(fx->fx_km.vp.vp_count[VMP_DATA], 3);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)

@@ -27,16 +27,11 @@
 #include <cmocka.h>
 
 #include "kernel-model/vm_phys.h"
-
-struct fixture {
-	bool fx_mem_up, fx_phys_up;
-	struct pmem fx_mem;
-	struct vm_phys fx_vp;
-};
+#include "tests/lib/kmfix.h"
 
 static int fx_setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct kmfix *fx = calloc(1, sizeof(*fx));
 
 	*state = fx;
 	return fx ? 0 : -1;
@@ -44,12 +39,9 @@ static int fx_setup(void **state)
 
 static int fx_teardown(void **state)
 {
-	struct fixture *fx = *state;
+	struct kmfix *fx = *state;
 
-	if (fx->fx_phys_up)
-		vm_phys_fini(&fx->fx_vp);
-	if (fx->fx_mem_up)
-		pmem_fini(&fx->fx_mem);
+	kmfix_stop(fx);
 	free(fx);
 	return 0;
 }
@@ -57,13 +49,10 @@ static int fx_teardown(void **state)
 /* fx_start - fresh memory of `frames` frames and an allocator over it. */
 static struct vm_phys *fx_start(void **state, uint64_t frames)
 {
-	struct fixture *fx = *state;
+	struct kmfix *fx = *state;
 
-	assert_int_equal(pmem_init(&fx->fx_mem, frames * PAGE_SIZE), 0);
-	fx->fx_mem_up = true;
-	assert_int_equal(vm_phys_init(&fx->fx_vp, &fx->fx_mem), 0);
-	fx->fx_phys_up = true;
-	return &fx->fx_vp;
+	kmfix_start(fx, frames);
+	return &fx->vp;
 }
 
 static uint64_t take(struct vm_phys *vp, enum vm_page_kind kind)
@@ -158,18 +147,18 @@ static void counts_follow_kind_on_alloc_and_free(void **state)
 static void reused_frame_reads_zero(void **state)
 {
 	struct vm_phys *vp = fx_start(state, 4);
-	struct fixture *fx = *state;
+	struct kmfix *fx = *state;
 	uint64_t pfn = take(vp, VMP_PTPAGE);
 	uint64_t base = pfn << PAGE_SHIFT;
 
-	assert_int_equal(pmem_write64(&fx->fx_mem, base, 0x1234), 0);
-	assert_int_equal(pmem_write64(&fx->fx_mem, base + PAGE_SIZE - 8, ~0ull),
+	assert_int_equal(pmem_write64(&fx->mem, base, 0x1234), 0);
+	assert_int_equal(pmem_write64(&fx->mem, base + PAGE_SIZE - 8, ~0ull),
 			 0);
 	vm_phys_free(vp, pfn);
 	assert_int_equal(take(vp, VMP_DATA), pfn);
-	assert_int_equal(pmem_read64(&fx->fx_mem, base), 0);
-	assert_int_equal(pmem_read64(&fx->fx_mem, base + PAGE_SIZE - 8), 0);
-	assert_int_equal(fx->fx_mem.pm_stored, 0);
+	assert_int_equal(pmem_read64(&fx->mem, base), 0);
+	assert_int_equal(pmem_read64(&fx->mem, base + PAGE_SIZE - 8), 0);
+	assert_int_equal(fx->mem.pm_stored, 0);
 }
 
 /*
