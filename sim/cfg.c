@@ -650,6 +650,17 @@ static int check(struct loader *L)
 			 (unsigned long long)c->memory);
 		return -EINVAL;
 	}
+	if (c->report.sample_every &&
+	    c->source.accesses / c->report.sample_every > CFG_MAX_SAMPLES) {
+		cfg_errf(L->err,
+			 "%s: report.sample_every: %llu accesses every %llu would take %llu samples; at most %llu are kept (raise report.sample_every)",
+			 blame(L, "report.sample_every", "source.accesses"),
+			 (unsigned long long)c->source.accesses,
+			 (unsigned long long)c->report.sample_every,
+			 (unsigned long long)(c->source.accesses / c->report.sample_every),
+			 (unsigned long long)CFG_MAX_SAMPLES);
+		return -EINVAL;
+	}
 	cfg_synth_params(c, &sp);
 	if (synth_params_check(&sp, &why) < 0) {
 		/* blame whichever key the reason names was set last */

@@ -11,6 +11,8 @@
 #include "sim/cfg.h"
 
 #define CFG_MAX_KEYS 64
+/* sample rows a run may keep: 1e6 rows of every counter is ~200 MB */
+#define CFG_MAX_SAMPLES UINT64_C(1000000)
 
 struct synth_params;
 
