@@ -62,7 +62,7 @@ int sim_access_slow(struct sim *s, uint64_t va, enum mmu_acc acc,
 		    struct tlb_entry *hit) MUST_CHECK;
 
 /*
- * usable - can a TLB entry serve this access as it is?  A write needs W
+ * sim_tlb_usable - can a TLB entry serve this access as it is?  A write needs W
  * and a dirty entry (else the CPU walks to set D); rights as cached.
  */
 static inline bool sim_tlb_usable(const struct tlb_entry *e, enum mmu_acc acc)
