@@ -1,8 +1,10 @@
 /*
  * eptsim.c - the `eptsim` command: a thin front end over libeptsim.
  *
+ * Commands: run (a workload), probe and explain (a probe file).
+ *
  * Exit status (also in --help, README.md and docs/cli.md):
- *   0  the run completed
+ *   0  the run completed; probe, explain: the accesses were translated
  *   1  the simulation ended abnormally: the simulated process was killed
  *      or the simulated machine ran out of memory (the report is written)
  *   2  bad usage or bad input: command line, workload file, machine preset,
@@ -30,6 +32,9 @@ static const char main_help[] =
 	"commands:\n"
 	"  run WORKLOAD.json   simulate a workload: print a summary table and\n"
 	"                      write a JSON report\n"
+	"  probe FILE.json     translate the accesses of a probe file and print\n"
+	"                      each outcome as JSON\n"
+	"  explain FILE.json   the same, each walk step by step for a person\n"
 	"\n"
 	"options:\n"
 	"  -h, --help          show this help\n"
@@ -38,12 +43,13 @@ static const char main_help[] =
 	"'eptsim COMMAND --help' shows the options of a command.\n"
 	"\n"
 	"exit status:\n"
-	"  0  the run completed\n"
+	"  0  the run completed (probe, explain: the accesses were translated,\n"
+	"     whatever their outcomes)\n"
 	"  1  the simulation ended abnormally: the simulated process was killed\n"
 	"     (SIGSEGV) or the simulated machine ran out of memory; the report\n"
 	"     is still written\n"
-	"  2  bad usage or bad input: the command line, a workload file, a\n"
-	"     machine preset, or an output file that cannot be written\n"
+	"  2  bad usage or bad input: the command line, a workload or probe\n"
+	"     file, a machine preset, or an output file that cannot be written\n"
 	"  3  eptsim itself failed (the host ran out of memory)\n";
 
 static const char run_help[] =
@@ -73,6 +79,46 @@ static const char run_help[] =
 	"\n"
 	"exit status: 0 completed, 1 the simulation ended abnormally, 2 bad usage\n"
 	"or input, 3 eptsim itself failed (see eptsim --help).\n";
+
+static const char probe_help[] =
+	"usage: eptsim probe FILE.json [--set KEY=VALUE ...]\n"
+	"\n"
+	"Build the machine, the guest and EPT tables and the edits a probe file\n"
+	"describes, translate each of its accesses in order, and print one JSON\n"
+	"document: per access the outcome (ok with the GPA and HPA, a guest #PF\n"
+	"with its error code, an EPT violation with its exit qualification, an\n"
+	"EPT misconfiguration), the memory references made, and every entry the\n"
+	"walk read, with its A/D flags afterwards.\n"
+	"\n"
+	"options:\n"
+	"  -s, --set KEY=VALUE  override a machine key of the file: machine.* or\n"
+	"                       memory, e.g. --set machine.maxphyaddr=39;\n"
+	"                       repeatable, applied in order after the file\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"The file and the output are documented in docs/probe.md.  Machine\n"
+	"presets are found as for 'eptsim run'.\n"
+	"\n"
+	"exit status: 0 the accesses were translated (whatever their outcomes),\n"
+	"2 bad usage or input, 3 eptsim itself failed (see eptsim --help).\n";
+
+static const char explain_help[] =
+	"usage: eptsim explain FILE.json [--set KEY=VALUE ...]\n"
+	"\n"
+	"Run a probe file as 'eptsim probe' does and print it for a person: for\n"
+	"each access every step of the walk in order (a memory reference or a\n"
+	"walk-cache hit, the level, the table address, the entry decoded), then\n"
+	"the outcome and why.\n"
+	"\n"
+	"options:\n"
+	"  -s, --set KEY=VALUE  override a machine key of the file: machine.* or\n"
+	"                       memory; repeatable, applied in order after the file\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"The file is documented in docs/probe.md.\n"
+	"\n"
+	"exit status: 0 the accesses were translated (whatever their outcomes),\n"
+	"2 bad usage or input, 3 eptsim itself failed (see eptsim --help).\n";
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
@@ -262,6 +308,70 @@ out:
 	return status;
 }
 
+/* cmd_probe - `eptsim probe` (JSON) and `eptsim explain` (text) */
+static int cmd_probe(int argc, char **argv, const char *cmd,
+		     enum eptsim_probe_style style)
+{
+	const char *file = NULL;
+	const char **sets = calloc((size_t)argc, sizeof(*sets));
+	const char *dirs[16];
+	char store[8192];
+	struct eptsim_load_opts o = { 0 };
+	struct eptsim_error err = { { 0 } };
+	int rc, status = EXIT_USAGE;
+	size_t nsets = 0;
+
+	if (!sets) {
+		fprintf(stderr, "eptsim %s: out of memory\n", cmd);
+		return EXIT_INTERNAL;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(style == EPTSIM_PROBE_JSON ? probe_help : explain_help,
+			      stdout);
+			status = EXIT_DONE;
+			goto out;
+		} else if (matches(a, "-s", "--set")) {
+			const char *v = opt_value(argc, argv, &i, "-s", "--set");
+
+			if (!v) {
+				status = usage_error(cmd, "%s needs KEY=VALUE", a);
+				goto out;
+			}
+			sets[nsets++] = v;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			status = usage_error(cmd, "unknown option '%s'", a);
+			goto out;
+		} else if (file) {
+			status = usage_error(cmd, "one probe file only, got also '%s'", a);
+			goto out;
+		} else {
+			file = a;
+		}
+	}
+	if (!file) {
+		status = usage_error(cmd, "%s", "missing the probe file");
+		goto out;
+	}
+	preset_dirs(dirs, sizeof(dirs) / sizeof(dirs[0]), store, sizeof(store));
+	o.sets = sets;
+	o.nsets = nsets;
+	o.machine_dirs = dirs;
+	rc = eptsim_probe(file, &o, style, stdout, &err);
+	if (rc < 0) {
+		fflush(stdout);
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		goto out;
+	}
+	status = EXIT_DONE;
+out:
+	free(sets);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -276,6 +386,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "probe") == 0)
+		return cmd_probe(argc - 1, argv + 1, "probe", EPTSIM_PROBE_JSON);
+	if (strcmp(argv[1], "explain") == 0)
+		return cmd_probe(argc - 1, argv + 1, "explain", EPTSIM_PROBE_TEXT);
 	if (argv[1][0] == '-')
 		return usage_error(NULL, "unknown option '%s'", argv[1]);
 	return usage_error(NULL, "unknown command '%s'", argv[1]);

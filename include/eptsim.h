@@ -116,6 +116,23 @@ int eptsim_report_write(const struct eptsim_result *res, const char *path,
 /* eptsim_summary_print - the human summary table. */
 void eptsim_summary_print(const struct eptsim_result *res, FILE *f);
 
+/* how eptsim_probe prints: JSON (`eptsim probe`) or text (`eptsim explain`) */
+enum eptsim_probe_style { EPTSIM_PROBE_JSON, EPTSIM_PROBE_TEXT };
+
+/*
+ * eptsim_probe - run the probe file `path` (docs/probe.md): build the
+ * machine, guest and EPT tables it describes, translate each of its
+ * accesses in order and print each outcome to `out`.  opts->machine_dirs
+ * are searched for machine presets as for runs; opts->sets may override
+ * machine.* keys and memory.  Returns 0 (whatever the outcomes: a fault is
+ * an answer, not an error), or a negative errno with err naming the file,
+ * the key and what was expected (-EINVAL bad input, -ENOENT / -EIO a file
+ * that cannot be read or output that cannot be written, -ENOMEM).
+ */
+int eptsim_probe(const char *path, const struct eptsim_load_opts *opts,
+		 enum eptsim_probe_style style, FILE *out,
+		 struct eptsim_error *err);
+
 #ifdef __cplusplus
 }
 #endif

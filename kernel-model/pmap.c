@@ -16,6 +16,8 @@
  *   VA bits: 47..39     38..30     29..21     20..12     11..0
  *            PML4E ---> PDPTE ---> PDE -----> PTE -----> page + offset
  *
+ * With 5-level paging a PML5 (level 5, VA bits 56..48) sits on top.
+ *
  * Only 4 KiB leaves are created so far.  pmap_extract and pmap_fini already
  * stop at a PS entry, so superpages need pmap_enter (and promotion) only.
  */
@@ -69,7 +71,7 @@ static inline uint64_t pmap_entry_pa(uint64_t table, uint64_t va,
 }
 
 int pmap_init(struct pmap *pm, enum pmap_type type, struct vm_phys *vp,
-	      unsigned maxphyaddr)
+	      unsigned maxphyaddr, unsigned levels)
 {
 	uint64_t pfn;
 	int err;
@@ -78,6 +80,8 @@ int pmap_init(struct pmap *pm, enum pmap_type type, struct vm_phys *vp,
 	/* the machine preset is validated before a pmap is made */
 	ES_ASSERT(maxphyaddr > PAGE_SHIFT && maxphyaddr <= 52,
 		  "maxphyaddr=%u", maxphyaddr);
+	ES_ASSERT(levels == PT_LEVELS_4 || levels == PT_LEVELS_5, "levels=%u",
+		  levels);
 	ES_ASSERT(vp->vp_frames <= UINT64_C(1) << (maxphyaddr - PAGE_SHIFT),
 		  "frames=%llu do not fit maxphyaddr=%u",
 		  (unsigned long long)vp->vp_frames, maxphyaddr);
@@ -85,7 +89,7 @@ int pmap_init(struct pmap *pm, enum pmap_type type, struct vm_phys *vp,
 	if (err)
 		return err;
 	pm->pm_type = type;
-	pm->pm_levels = PT_LEVELS_4;
+	pm->pm_levels = levels;
 	pm->pm_maxphyaddr = maxphyaddr;
 	pm->pm_phys = vp;
 	err = vm_phys_alloc(vp, VMP_PTPAGE, &pfn);

@@ -35,7 +35,7 @@ struct pmap {
 	enum pmap_type pm_type;
 	uint64_t pm_bits[PMAP_NBITS];
 	uint64_t pm_root;       /* physical address of the top-level table */
-	unsigned pm_levels;     /* 4 */
+	unsigned pm_levels;     /* 4, or 5 with 5-level paging */
 	unsigned pm_maxphyaddr;
 	struct vm_phys *pm_phys;
 	uint64_t pm_resident;   /* leaf mappings */
@@ -43,11 +43,12 @@ struct pmap {
 };
 
 /*
- * pmap_init - an empty pmap of `type` whose tables live in `vp`; allocates
- * the root table.  Returns 0, -ENOTSUP for a type not built yet, -ENOMEM.
+ * pmap_init - an empty pmap of `type` with `levels` (4 or 5) levels of
+ * tables that live in `vp`; allocates the root table.  Returns 0, -ENOTSUP
+ * for a type not built yet, -ENOMEM.
  */
 int pmap_init(struct pmap *pm, enum pmap_type type, struct vm_phys *vp,
-	      unsigned maxphyaddr) MUST_CHECK;
+	      unsigned maxphyaddr, unsigned levels) MUST_CHECK;
 
 /* pmap_fini - free every page-table page of the pmap (not the mapped frames). */
 void pmap_fini(struct pmap *pm);

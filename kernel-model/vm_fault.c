@@ -14,14 +14,15 @@
 #include <errno.h>
 #include <string.h>
 
-int vmspace_init(struct vmspace *vs, struct vm_phys *vp, unsigned maxphyaddr)
+int vmspace_init(struct vmspace *vs, struct vm_phys *vp, unsigned maxphyaddr,
+		 unsigned levels)
 {
 	int err;
 
 	memset(vs, 0, sizeof(*vs));
 	vs->vs_phys = vp;
 	vm_map_init(&vs->vs_map);
-	err = pmap_init(&vs->vs_pmap, PT_X86, vp, maxphyaddr);
+	err = pmap_init(&vs->vs_pmap, PT_X86, vp, maxphyaddr, levels);
 	if (err)
 		vm_map_fini(&vs->vs_map);
 	return err;

@@ -15,8 +15,9 @@ struct vmspace {
 	struct vm_phys *vs_phys;
 };
 
-int vmspace_init(struct vmspace *vs, struct vm_phys *vp,
-		 unsigned maxphyaddr) MUST_CHECK;
+/* vmspace_init - an empty address space with `levels` (4 or 5) of page tables */
+int vmspace_init(struct vmspace *vs, struct vm_phys *vp, unsigned maxphyaddr,
+		 unsigned levels) MUST_CHECK;
 void vmspace_fini(struct vmspace *vs);
 
 /* what a fault did, for the cycle model */

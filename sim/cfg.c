@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/mmu/mmu.h"
 #include "sim/synth.h"
 #include "sim/tlb/tlb.h"
 
@@ -248,6 +249,16 @@ int cfg_set_value(struct cfg *c, const struct cfg_key *k, const json_t *v,
 		snprintf(text, sizeof(text), "%.15g", d);
 		d = strtod(text, NULL);
 		memcpy(field, &d, sizeof(d));
+		return 0;
+	}
+	case CFG_BOOL: {
+		bool b = json_is_true(v);
+
+		if (!json_is_boolean(v)) {
+			snprintf(why, whylen, "expected true or false, got %s", got);
+			return -EINVAL;
+		}
+		memcpy(field, &b, sizeof(b));
 		return 0;
 	}
 	}
@@ -622,7 +633,57 @@ static int check_tlb(struct loader *L, const char *lvl,
 	return -EINVAL;
 }
 
-/* cross-key rules: what no single key can check */
+/* check_cache - the walk cache at dotted `path`: off, or a valid geometry */
+static int check_cache(struct loader *L, const char *path,
+		       const struct cfg_cache *wc)
+{
+	struct tlb_geom g = { (uint32_t)wc->entries, (uint32_t)wc->ways };
+	char ke[64], kw[64];
+
+	if (wc->entries == 0 || tlb_geom_check(&g) == 0)
+		return 0;
+	snprintf(ke, sizeof(ke), "%s.entries", path);
+	snprintf(kw, sizeof(kw), "%s.ways", path);
+	cfg_errf(L->err,
+		 "%s: %s: entries (%llu) / ways (%llu) must be a whole power of two (the number of sets)",
+		 blame(L, ke, kw), path, (unsigned long long)wc->entries,
+		 (unsigned long long)wc->ways);
+	return -EINVAL;
+}
+
+/* the walk caches, as their keys are spelled, in schema order */
+static int check_walk_caches(struct loader *L)
+{
+	const struct cfg *c = L->c;
+	const struct {
+		const char *path;
+		const struct cfg_cache *wc;
+	} wcs[] = {
+		{ "machine.walk_cache.pml5", &c->machine.walk_cache.guest.pml5 },
+		{ "machine.walk_cache.pml4", &c->machine.walk_cache.guest.pml4 },
+		{ "machine.walk_cache.pdpt", &c->machine.walk_cache.guest.pdpt },
+		{ "machine.walk_cache.pd", &c->machine.walk_cache.guest.pd },
+		{ "machine.walk_cache.ept.pml5", &c->machine.walk_cache.ept.pml5 },
+		{ "machine.walk_cache.ept.pml4", &c->machine.walk_cache.ept.pml4 },
+		{ "machine.walk_cache.ept.pdpt", &c->machine.walk_cache.ept.pdpt },
+		{ "machine.walk_cache.ept.pd", &c->machine.walk_cache.ept.pd },
+		{ "machine.walk_cache.nested_tlb", &c->machine.walk_cache.nested_tlb },
+	};
+
+	for (size_t i = 0; i < sizeof(wcs) / sizeof(wcs[0]); i++) {
+		int rc = check_cache(L, wcs[i].path, wcs[i].wc);
+
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * cross-key rules: what no single key can check.  (machine.caps.ept_5level
+ * without machine.caps.la57 is fine: the EPT depth and the guest's paging
+ * depth are independent.)
+ */
 static int check(struct loader *L)
 {
 	struct cfg *c = L->c;
@@ -633,6 +694,8 @@ static int check(struct loader *L)
 	rc = check_tlb(L, "l1d", &c->machine.l1d);
 	if (rc == 0)
 		rc = check_tlb(L, "stlb", &c->machine.stlb);
+	if (rc == 0)
+		rc = check_walk_caches(L);
 	if (rc < 0)
 		return rc;
 	if (c->machine.maxphyaddr < 64 &&
@@ -705,6 +768,45 @@ void cfg_synth_params(const struct cfg *c, struct synth_params *sp)
 	sp->seed = c->seed;
 }
 
+void cfg_mmu_caps(const struct cfg *c, struct mmu_caps *caps)
+{
+	memset(caps, 0, sizeof(*caps));
+	caps->maxphyaddr = (unsigned)c->machine.maxphyaddr;
+	caps->page1g = c->machine.caps.page1g;
+	caps->la57 = c->machine.caps.la57;
+	caps->ept_xonly = c->machine.caps.ept_execute_only;
+	caps->ept_5level = c->machine.caps.ept_5level;
+	caps->ept_2m = c->machine.caps.ept_2m;
+	caps->ept_1g = c->machine.caps.ept_1g;
+	caps->ept_ad = c->machine.caps.ept_ad;
+	caps->ept_mbec = c->machine.caps.ept_mode_based_exec;
+}
+
+/* a walk cache's geometry; {0, 0} when it is switched off */
+static struct tlb_geom cache_geom(const struct cfg_cache *wc)
+{
+	if (wc->entries == 0)
+		return (struct tlb_geom){ 0, 0 };
+	return (struct tlb_geom){ (uint32_t)wc->entries, (uint32_t)wc->ways };
+}
+
+/* psc_geom - one dimension's paging-structure caches, indexed by level */
+static void psc_geom(const struct cfg_psc *p, struct tlb_geom *lv)
+{
+	lv[5] = cache_geom(&p->pml5);
+	lv[4] = cache_geom(&p->pml4);
+	lv[3] = cache_geom(&p->pdpt);
+	lv[2] = cache_geom(&p->pd);
+}
+
+void cfg_pwc_geom(const struct cfg *c, struct mmu_pwc_geom *g)
+{
+	memset(g, 0, sizeof(*g));
+	psc_geom(&c->machine.walk_cache.guest, g->psc);
+	psc_geom(&c->machine.walk_cache.ept, g->epsc);
+	g->ntlb = cache_geom(&c->machine.walk_cache.nested_tlb);
+}
+
 /* default_name - the workload file's name without directory and ".json" */
 static void default_name(struct cfg *c, const char *path)
 {
@@ -721,11 +823,12 @@ static void default_name(struct cfg *c, const char *path)
 	c->name[n] = '\0';
 }
 
-int cfg_load(struct cfg *c, const char *path, const char *const *sets,
-	     size_t nsets, const char *const *dirs, struct eptsim_error *err)
+int cfg_load_json(struct cfg *c, const json_t *root, const char *origin,
+		  const char *const *sets, size_t nsets,
+		  const char *const *dirs, struct eptsim_error *err)
 {
 	struct loader L = { .c = c, .err = err };
-	json_t *root = NULL, **setv = NULL;
+	json_t **setv = NULL;
 	char (*setk)[128] = NULL;
 	char **setorig = NULL;
 	const char **alldirs = NULL;
@@ -738,9 +841,18 @@ int cfg_load(struct cfg *c, const char *path, const char *const *sets,
 	int rc = 0;
 
 	ES_ASSERT(cfg_schema_len() <= CFG_MAX_KEYS, "%zu keys", cfg_schema_len());
+	ES_ASSERT(!root || origin, "a workload object needs an origin");
 	memset(c, 0, sizeof(*c));
-	if (path && (rc = load_json_file(path, &root, err)) < 0)
-		return rc;
+	if (!root)
+		origin = NULL; /* as cfg_load(NULL): no file, no machines/ beside it */
+	if (root && !json_is_object(root)) {
+		char got[64];
+
+		describe(root, got, sizeof(got));
+		cfg_errf(err, "%s: expected a JSON object at the top level, got %s",
+			 origin, got);
+		return -EINVAL;
+	}
 	setv = calloc(nsets + 1, sizeof(*setv));
 	setk = calloc(nsets + 1, sizeof(*setk));
 	setorig = calloc(nsets + 1, sizeof(*setorig));
@@ -762,7 +874,7 @@ int cfg_load(struct cfg *c, const char *path, const char *const *sets,
 
 	/* pass 1: validate the workload and the sets; learn the preset */
 	defaults(&L);
-	if (root && (rc = apply_value(&L, "", root, path, 2)) < 0)
+	if (root && (rc = apply_value(&L, "", root, origin, 2)) < 0)
 		goto out;
 	for (size_t i = 0; i < nsets; i++)
 		if ((rc = apply_value(&L, setk[i], setv[i], setorig[i],
@@ -783,16 +895,16 @@ int cfg_load(struct cfg *c, const char *path, const char *const *sets,
 			goto out;
 		}
 		/* the workload's own machines/ first, then the given dirs */
-		if (path) {
-			const char *slash = strrchr(path, '/');
-			size_t n = slash ? (size_t)(slash - path) : 1;
+		if (origin) {
+			const char *slash = strrchr(origin, '/');
+			size_t n = slash ? (size_t)(slash - origin) : 1;
 
 			wdir = malloc(n + sizeof("/machines"));
 			if (!wdir) {
 				rc = -ENOMEM;
 				goto out;
 			}
-			memcpy(wdir, slash ? path : ".", n);
+			memcpy(wdir, slash ? origin : ".", n);
 			strcpy(wdir + n, "/machines");
 			alldirs[0] = wdir;
 		}
@@ -805,14 +917,14 @@ int cfg_load(struct cfg *c, const char *path, const char *const *sets,
 		if (rc < 0)
 			goto out;
 	}
-	if (root && (rc = apply_value(&L, "", root, path, 2)) < 0)
+	if (root && (rc = apply_value(&L, "", root, origin, 2)) < 0)
 		goto out;
 	for (size_t i = 0; i < nsets; i++)
 		if ((rc = apply_value(&L, setk[i], setv[i], setorig[i],
 				      3 + (unsigned)i)) < 0)
 			goto out;
 	if (c->name[0] == '\0')
-		default_name(c, path);
+		default_name(c, origin);
 	if (c->machine.name[0] == '\0')
 		snprintf(c->machine.name, sizeof(c->machine.name), "%s",
 			 preset[0] ? preset : "built-in");
@@ -827,6 +939,22 @@ out:
 	free(setorig);
 	free(alldirs);
 	free(wdir);
+	return rc;
+}
+
+int cfg_load(struct cfg *c, const char *path, const char *const *sets,
+	     size_t nsets, const char *const *dirs, struct eptsim_error *err)
+{
+	json_t *root = NULL;
+	int rc;
+
+	if (path) {
+		memset(c, 0, sizeof(*c));
+		rc = load_json_file(path, &root, err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = cfg_load_json(c, root, path, sets, nsets, dirs, err);
 	json_decref(root);
 	return rc;
 }
@@ -870,7 +998,8 @@ json_t *cfg_to_json(const struct cfg *c)
 		const char *field = (const char *)c + k->ck_off;
 		uint64_t u;
 		double d;
-		json_t *v;
+		bool b;
+		json_t *v = NULL;
 
 		if (k->ck_flags & CFG_F_DIRECTIVE)
 			continue;
@@ -886,7 +1015,12 @@ json_t *cfg_to_json(const struct cfg *c)
 			memcpy(&d, field, sizeof(d));
 			v = json_real(d);
 			break;
-		default:
+		case CFG_BOOL:
+			memcpy(&b, field, sizeof(b));
+			v = json_boolean(b);
+			break;
+		case CFG_UINT:
+		case CFG_SIZE:
 			memcpy(&u, field, sizeof(u));
 			v = json_integer((json_int_t)u);
 			break;

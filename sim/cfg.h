@@ -25,6 +25,17 @@ struct cfg_tlb {
 	uint64_t latency;
 };
 
+/* a walk cache's geometry; 0 entries: switched off */
+struct cfg_cache {
+	uint64_t entries;
+	uint64_t ways;
+};
+
+/* the walk caches of one dimension, by the level of the entries they hold */
+struct cfg_psc {
+	struct cfg_cache pml5, pml4, pdpt, pd;
+};
+
 /* values as the schema stores them: integers, enums and sizes are uint64_t */
 struct cfg {
 	char name[CFG_NAME_MAX];
@@ -35,9 +46,25 @@ struct cfg {
 		char name[CFG_NAME_MAX];
 		char description[CFG_TEXT_MAX];
 		uint64_t maxphyaddr;
+		struct {                /* see struct mmu_caps */
+			bool page1g;
+			bool la57;
+			bool ept_execute_only;
+			bool ept_5level;
+			bool ept_2m;
+			bool ept_1g;
+			bool ept_ad;
+			bool ept_mode_based_exec;
+		} caps;
 		struct cfg_tlb l1d, stlb;
 		struct {
+			struct cfg_psc guest;   /* machine.walk_cache.{pml5,...} */
+			struct cfg_psc ept;     /* machine.walk_cache.ept.{pml5,...} */
+			struct cfg_cache nested_tlb;
+		} walk_cache;
+		struct {
 			uint64_t instruction;
+			uint64_t walk_cache_hit;
 			uint64_t pte_read;
 			uint64_t page_fault;
 			uint64_t page_zero;
@@ -67,6 +94,7 @@ enum cfg_type {
 	CFG_UINT,       /* uint64_t; JSON: integer, or string "123" / "0x7b" */
 	CFG_SIZE,       /* uint64_t bytes; JSON: integer, or string "64MiB" */
 	CFG_REAL,       /* double; JSON: number, kept to 15 significant digits */
+	CFG_BOOL,       /* bool; JSON: true or false */
 };
 
 struct cfg_key {

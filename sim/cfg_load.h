@@ -10,11 +10,13 @@
 #include "eptsim.h"
 #include "sim/cfg.h"
 
-#define CFG_MAX_KEYS 64
+#define CFG_MAX_KEYS 128
 /* sample rows a run may keep: 1e6 rows of every counter is ~200 MB */
 #define CFG_MAX_SAMPLES UINT64_C(1000000)
 
 struct synth_params;
+struct mmu_caps;
+struct mmu_pwc_geom;
 
 /*
  * cfg_load - resolve a configuration: schema defaults, then the preset
@@ -26,6 +28,16 @@ struct synth_params;
  */
 int cfg_load(struct cfg *c, const char *path, const char *const *sets,
 	     size_t nsets, const char *const *dirs, struct eptsim_error *err);
+
+/*
+ * cfg_load_json - cfg_load for a workload already parsed: `root` is the
+ * workload object (may be NULL), `origin` the file it came from (named in
+ * errors; presets are searched in "machines" beside it first).  eptsim
+ * probe uses this for the "machine" part of a probe file.
+ */
+int cfg_load_json(struct cfg *c, const json_t *root, const char *origin,
+		  const char *const *sets, size_t nsets,
+		  const char *const *dirs, struct eptsim_error *err);
 
 /*
  * cfg_set_value - validate `v` for key `k` and store it in `c`.
@@ -50,6 +62,12 @@ int cfg_json_put(json_t *root, const char *path, json_t *v);
 
 /* cfg_synth_params - the synthetic source's parameters from `c` */
 void cfg_synth_params(const struct cfg *c, struct synth_params *sp);
+
+/* cfg_mmu_caps - the CPU capabilities of machine.caps and machine.maxphyaddr */
+void cfg_mmu_caps(const struct cfg *c, struct mmu_caps *caps);
+
+/* cfg_pwc_geom - the walk caches' geometry of machine.walk_cache */
+void cfg_pwc_geom(const struct cfg *c, struct mmu_pwc_geom *g);
 
 void cfg_errf(struct eptsim_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

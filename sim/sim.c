@@ -29,6 +29,7 @@ int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
 	const struct tlb_geom stlb = { (uint32_t)c->machine.stlb.entries,
 				       (uint32_t)c->machine.stlb.ways };
 	const char *what = "physical memory";
+	struct mmu_pwc_geom geom;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -41,7 +42,9 @@ int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
 	if (rc < 0)
 		goto fail_mem;
 	what = "the process address space";
-	rc = vmspace_init(&s->s_vs, &s->s_phys, (unsigned)c->machine.maxphyaddr);
+	/* the kernel uses 5-level paging where the CPU has it, as Linux does */
+	rc = vmspace_init(&s->s_vs, &s->s_phys, (unsigned)c->machine.maxphyaddr,
+			  c->machine.caps.la57 ? 5 : 4);
 	if (rc < 0)
 		goto fail_phys;
 	/* the synthetic source's footprint: one anonymous read/write region */
@@ -54,14 +57,23 @@ int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
 	rc = tlb_init(&s->s_tlb, &l1d, &stlb);
 	if (rc < 0)
 		goto fail_vs;
+	what = "the walk caches";
+	cfg_pwc_geom(c, &geom);
+	rc = mmu_pwc_init(&s->s_pwc, &geom);
+	if (rc < 0)
+		goto fail_tlb;
+	s->s_mmu.mu_mem = &s->s_mem;
+	s->s_mmu.mu_pwc = &s->s_pwc;
+	cfg_mmu_caps(c, &s->s_mmu.mu_caps);
 	/* a 64-bit process: CR0.WP and EFER.NXE set, as every modern kernel does */
-	s->s_regs.cr3 = s->s_vs.vs_pmap.pm_root;
-	s->s_regs.maxphyaddr = (unsigned)c->machine.maxphyaddr;
-	s->s_regs.wp = true;
-	s->s_regs.nxe = true;
-	s->s_regs.page1g = true;
+	s->s_mmu.mu_regs.cr3 = s->s_vs.vs_pmap.pm_root;
+	s->s_mmu.mu_regs.la57 = s->s_vs.vs_pmap.pm_levels == 5;
+	s->s_mmu.mu_regs.wp = true;
+	s->s_mmu.mu_regs.nxe = true;
 	return 0;
 
+fail_tlb:
+	tlb_fini(&s->s_tlb);
 fail_vs:
 	vmspace_fini(&s->s_vs);
 fail_phys:
@@ -75,6 +87,7 @@ fail:
 
 void sim_fini(struct sim *s)
 {
+	mmu_pwc_fini(&s->s_pwc);
 	tlb_fini(&s->s_tlb);
 	vmspace_fini(&s->s_vs);
 	vm_phys_fini(&s->s_phys);
@@ -139,10 +152,12 @@ int sim_access_slow(struct sim *s, uint64_t va, enum mmu_acc acc,
 		if (e)
 			s->s_ctr[CTR_WALK_ASSISTS]++;
 
-		mmu_walk(&s->s_mem, &s->s_regs, &req, &w);
+		mmu_translate(&s->s_mmu, &req, &w);
 		s->s_ctr[CTR_WALKS]++;
 		s->s_ctr[CTR_WALK_REFS] += w.mem_refs;
-		s->s_ctr[CTR_CYC_WALK] += (uint64_t)w.mem_refs * c->machine.cycles.pte_read;
+		s->s_ctr[CTR_WALK_PSC_HITS] += w.psc_hits;
+		s->s_ctr[CTR_CYC_WALK] += (uint64_t)w.mem_refs * c->machine.cycles.pte_read +
+			(uint64_t)w.psc_hits * c->machine.cycles.walk_cache_hit;
 		if (w.stop == MMU_OK) {
 			const struct tlb_entry fill = {
 				.te_vpn = vpn,

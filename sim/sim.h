@@ -3,7 +3,7 @@
  *
  *   source --(va, read/write)--> sim_access
  *        TLB (L1 dTLB, STLB) --hit--> charge, done
- *        miss --> mmu_walk --ok--> fill the TLB, done
+ *        miss --> mmu_translate (guest PSCs) --ok--> fill the TLB, done
  *                          --#PF--> kernel model vm_fault --> retry
  *                                                        --> SIGSEGV / OOM: the run ends
  *
@@ -17,7 +17,7 @@
 #include "eptsim.h"
 #include "kernel-model/vm_fault.h"
 #include "sim/cfg.h"
-#include "sim/mmu/walk.h"
+#include "sim/mmu/mmu.h"
 #include "sim/pmem.h"
 #include "sim/stats.h"
 #include "sim/tlb/tlb.h"
@@ -34,7 +34,8 @@ struct sim {
 	struct pmem s_mem;
 	struct vm_phys s_phys;
 	struct vmspace s_vs;
-	struct mmu_regs s_regs;
+	struct mmu s_mmu;       /* memory, capabilities, paging controls */
+	struct mmu_pwc s_pwc;   /* walk caches */
 	struct tlb s_tlb;
 	uint64_t s_ctr[SIM_NCOUNTERS];
 	struct sim_stop s_stop;

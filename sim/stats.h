@@ -27,6 +27,8 @@
 	X(WALK_ASSISTS, "walks.assists",                                       \
 	  "walks for a TLB hit that could not be used: a write to a clean entry (to set D) or a rights mismatch") \
 	X(WALK_REFS, "walks.mem_refs", "memory references made by page walks") \
+	X(WALK_PSC_HITS, "walks.psc_hits",                                     \
+	  "paging-structure cache hits: each skips the upper levels of one walk") \
 	X(WALK_FAULTS, "walks.faults", "walks that ended in a fault")          \
 	X(PAGE_FAULTS, "faults.page", "page faults handled by the kernel model") \
 	X(ZERO_FILLS, "faults.zero_fill", "pages zero-filled on first touch")  \
@@ -37,7 +39,7 @@
 	X(CYCLES, "cycles.total", "all cycles: base + tlb + walk + fault")     \
 	X(CYC_BASE, "cycles.base", "instructions at the base CPI")             \
 	X(CYC_TLB, "cycles.tlb", "TLB lookups")                                \
-	X(CYC_WALK, "cycles.walk", "page-walk memory references")              \
+	X(CYC_WALK, "cycles.walk", "page-walk memory references and walk-cache hits")              \
 	X(CYC_FAULT, "cycles.fault", "page-fault handling and zero-filling")
 
 enum sim_ctr {

@@ -19,10 +19,12 @@
 #include "sim/base.h"
 
 struct tlb_entry {
-	uint64_t te_vpn;        /* virtual page number (va >> 12) */
+	uint64_t te_vpn;        /* virtual page number (va >> 12); a walk cache's tag */
 	uint64_t te_pfn;        /* physical frame number */
 	uint64_t te_stamp;      /* LRU: last use, from ta_clock; 0 = invalid */
+	uint64_t te_aux;        /* walk caches: see sim/mmu/mmu.h */
 	uint8_t te_perm;        /* MMU_PERM_* of the translation */
+	uint8_t te_eperm;       /* MMU_EPERM_* (walk caches under EPT) */
 	bool te_dirty;          /* D was set when this entry was filled */
 	bool te_global;         /* G of the leaf */
 };
@@ -52,6 +54,16 @@ int tlb_geom_check(const struct tlb_geom *g) MUST_CHECK;
 
 int tlb_array_init(struct tlb_array *ta, const struct tlb_geom *g) MUST_CHECK;
 void tlb_array_fini(struct tlb_array *ta);
+
+/*
+ * tlb_array_on - whether `ta` has entries.  Walk caches may be switched
+ * off (zeroed, never initialized); probe, fill and flush need an array
+ * that is on.
+ */
+static inline bool tlb_array_on(const struct tlb_array *ta)
+{
+	return ta->ta_ways != 0;
+}
 
 /*
  * tlb_array_probe - the entry for `vpn` in `ta`, or NULL.  A hit becomes

@@ -125,7 +125,9 @@ static void report_config_reproduces_the_run(void **state)
  *  - first touch of each page: L1 miss, STLB miss, walk, #PF, zero-fill,
  *    retry: L1 miss, STLB miss, walk that succeeds -> 2 walks a page;
  *  - walk memory references: the very first walk stops at the empty PML4
- *    (1 ref); every other walk reads 4 entries: 1 + 4 + 63 * 8 = 509;
+ *    (1 ref); the retry reads 4 entries and fills the PML4E, PDPTE and PDE
+ *    caches; every later walk hits the PDE cache and reads only the PTE:
+ *    1 + 4 + 63 * 2 = 131 references and 126 PSC hits;
  *  - the first fault also builds PDPT, PD and PT: 3 page-table pages;
  *  - 64 pages fill the 64-entry 4-way L1 exactly (16 sets, 4 pages each):
  *    the second pass hits in L1 every time.
@@ -136,7 +138,11 @@ static void counts_match_the_paging_model(void **state)
 		"{ \"memory\": \"16MiB\",\n"
 		"  \"machine\": { \"tlb\": { \"l1d\": { \"entries\": 64, \"ways\": 4, \"latency\": 1 },\n"
 		"                          \"stlb\": { \"entries\": 512, \"ways\": 4, \"latency\": 7 } },\n"
+		"               \"walk_cache\": { \"pml4\": { \"entries\": 2, \"ways\": 2 },\n"
+		"                                \"pdpt\": { \"entries\": 4, \"ways\": 4 },\n"
+		"                                \"pd\": { \"entries\": 32, \"ways\": 4 } },\n"
 		"               \"cycles\": { \"instruction\": 2, \"pte_read\": 30,\n"
+		"                           \"walk_cache_hit\": 3,\n"
 		"                           \"page_fault\": 1500, \"page_zero\": 1000 } },\n"
 		"  \"source\": { \"pattern\": \"sequential\", \"base\": \"0x10000000\",\n"
 		"              \"footprint\": \"256KiB\", \"access_size\": 8,\n"
@@ -159,7 +165,8 @@ static void counts_match_the_paging_model(void **state)
 	assert_int_equal(counter(r, "walks.count"), 2 * pages);
 	assert_int_equal(counter(r, "walks.faults"), pages);
 	assert_int_equal(counter(r, "walks.assists"), 0);
-	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 4 + 63 * 8);
+	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 4 + 63 * 2);
+	assert_int_equal(counter(r, "walks.psc_hits"), 63 * 2);
 	assert_int_equal(counter(r, "tlb.l1d.misses"), 2 * pages);
 	assert_int_equal(counter(r, "tlb.l1d.hits"), acc + pages - 2 * pages);
 	assert_int_equal(counter(r, "tlb.stlb.hits"), 0);
@@ -168,7 +175,7 @@ static void counts_match_the_paging_model(void **state)
 	assert_int_equal(counter(r, "memory.pt_frames"), 4);
 	assert_int_equal(counter(r, "cycles.base"), 2 * acc);
 	assert_int_equal(counter(r, "cycles.tlb"), (acc + pages) * 1 + 2 * pages * 7);
-	assert_int_equal(counter(r, "cycles.walk"), 509 * 30);
+	assert_int_equal(counter(r, "cycles.walk"), 131 * 30 + 126 * 3);
 	assert_int_equal(counter(r, "cycles.fault"), pages * 1500 + (pages + 3) * 1000);
 	assert_int_equal(counter(r, "cycles.total"),
 			 counter(r, "cycles.base") + counter(r, "cycles.tlb") +

@@ -26,7 +26,7 @@
 
 #include "kernel-model/pmap.h"
 #include "sim/mmu/pte.h"
-#include "sim/mmu/walk.h"
+#include "sim/mmu/mmu.h"
 #include "tests/lib/kmfix.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -81,7 +81,7 @@ static struct fixture *fx_start(void **state, uint64_t frames)
 
 	kmfix_start(&fx->fx_km, frames);
 	assert_int_equal(pmap_init(&fx->fx_pm, PT_X86, &fx->fx_km.vp,
-				   MAXPHYADDR), 0);
+				   MAXPHYADDR, 4), 0);
 	fx->fx_pmap_up = true;
 	return fx;
 }
@@ -128,7 +128,7 @@ static void init_ept_is_enotsup_and_allocates_nothing(void **state)
 	struct pmap pm;
 
 	kmfix_start(&fx->fx_km, 16);
-	assert_int_equal(pmap_init(&pm, PT_EPT, &fx->fx_km.vp, MAXPHYADDR),
+	assert_int_equal(pmap_init(&pm, PT_EPT, &fx->fx_km.vp, MAXPHYADDR, 4),
 			 -ENOTSUP);
 	assert_int_equal(fx->fx_km.vp.vp_count[VMP_PTPAGE], 0);
 	assert_int_equal(fx->fx_km.vp.vp_count[VMP_FREE], 15);
@@ -141,7 +141,7 @@ static void init_without_a_frame_is_enomem(void **state)
 
 	/* frame 0 only */
 	kmfix_start(&fx->fx_km, 1);
-	assert_int_equal(pmap_init(&pm, PT_X86, &fx->fx_km.vp, MAXPHYADDR),
+	assert_int_equal(pmap_init(&pm, PT_X86, &fx->fx_km.vp, MAXPHYADDR, 4),
 			 -ENOMEM);
 	pmap_fini(&pm); /* a failed init leaves a pmap fini accepts */
 }
@@ -364,9 +364,10 @@ static void mmu_walk_agrees_with_extract(void **state)
 	struct fixture *fx = fx_start(state, 16);
 	struct pmap *pm = &fx->fx_pm;
 	uint64_t d = take_data(fx), pa = 0;
-	const struct mmu_regs regs = {
-		.cr3 = pm->pm_root, .maxphyaddr = MAXPHYADDR,
-		.wp = true, .nxe = true,
+	struct mmu m = {
+		.mu_mem = &fx->fx_km.mem,
+		.mu_caps = { .maxphyaddr = MAXPHYADDR, .page1g = true },
+		.mu_regs = { .cr3 = pm->pm_root, .wp = true, .nxe = true },
 	};
 	const struct mmu_req req = {
 		.va = VA_A + 0x18, .acc = MMU_WRITE, .user = true,
@@ -376,11 +377,11 @@ static void mmu_walk_agrees_with_extract(void **state)
 	assert_int_equal(pmap_enter(pm, VA_A, PA(d),
 				    VM_PROT_READ | VM_PROT_WRITE, NULL), 0);
 	assert_int_equal(pmap_extract(pm, req.va, &pa), 0);
-	mmu_walk(&fx->fx_km.mem, &regs, &req, &w);
+	mmu_translate(&m, &req, &w);
 	assert_int_equal(w.stop, MMU_OK);
 	assert_int_equal(w.pa, pa);
 	assert_int_equal(w.page_shift, PAGE_SHIFT);
-	assert_int_equal(w.steps, 4);
+	assert_int_equal(w.mem_refs, 4);
 	assert_int_equal(w.perm, MMU_PERM_W | MMU_PERM_U);
 }
 

@@ -17,7 +17,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "sim/mmu/walk.h"
+#include "sim/mmu/mmu.h"
 #include "sim/tlb/tlb.h"
 
 static const struct tlb_geom SMALL2 = { .entries = 8, .ways = 2 };

@@ -74,7 +74,7 @@ static struct fixture *fx_start(void **state, uint64_t frames)
 	struct vm_map *m = &fx->fx_vs.vs_map;
 
 	kmfix_start(&fx->fx_km, frames);
-	assert_int_equal(vmspace_init(&fx->fx_vs, &fx->fx_km.vp, MAXPHYADDR),
+	assert_int_equal(vmspace_init(&fx->fx_vs, &fx->fx_km.vp, MAXPHYADDR, 4),
 			 0);
 	fx->fx_vs_up = true;
 	assert_int_equal(vm_map_insert(m, TEXT, TEXT + 0x2000, R | X), 0);
@@ -231,7 +231,7 @@ static void vmspace_init_without_a_frame_is_enomem(void **state)
 
 	/* frame 0 only */
 	kmfix_start(&fx->fx_km, 1);
-	assert_int_equal(vmspace_init(&vs, &fx->fx_km.vp, MAXPHYADDR), -ENOMEM);
+	assert_int_equal(vmspace_init(&vs, &fx->fx_km.vp, MAXPHYADDR, 4), -ENOMEM);
 	assert_null(vs.vs_map.vm_ent);
 }
 
