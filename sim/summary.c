@@ -79,9 +79,10 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	const uint64_t stlb_lookups = k[CTR_STLB_HITS] + k[CTR_STLB_MISSES];
 	char a[64], b[64], extra[160];
 
-	fprintf(f, "eptsim %s: workload \"%s\" on %s (%s), native 4-level paging\n",
+	/* the kernel model pages with 5 levels where the CPU has them (sim.c) */
+	fprintf(f, "eptsim %s: workload \"%s\" on %s (%s), native %d-level paging\n",
 		eptsim_version(), c->name, c->machine.name,
-		c->machine.description);
+		c->machine.description, c->machine.caps.la57 ? 5 : 4);
 	fprintf(f, "status: %s", eptsim_status_name(res->er_stop.st_status));
 	if (res->er_stop.st_status != EPTSIM_COMPLETED)
 		fprintf(f, " (%s%s of %#llx)",
@@ -101,6 +102,9 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 		 ratio(k[CTR_WALK_REFS], k[CTR_WALKS], 1, a, sizeof(a)));
 	row(f, "page walks", k[CTR_WALKS], extra);
 	row(f, "  assists", k[CTR_WALK_ASSISTS], "(a TLB hit that could not be used)");
+	snprintf(extra, sizeof(extra), "%8s per walk",
+		 ratio(k[CTR_WALK_PSC_HITS], k[CTR_WALKS], 1, a, sizeof(a)));
+	row(f, "  walk-cache hits", k[CTR_WALK_PSC_HITS], extra);
 	row(f, "page faults", k[CTR_PAGE_FAULTS], NULL);
 	bytes(k[CTR_DATA_FRAMES], a, sizeof(a));
 	bytes(k[CTR_PT_FRAMES], b, sizeof(b));

@@ -189,6 +189,41 @@ static void counts_match_the_paging_model(void **state)
 }
 
 /*
+ * The same workload with the walk caches switched off (entries 0): every
+ * walk reads all 4 levels again, 1 + 4 + 63 * 8 = 509 references, and the
+ * caches' effect on the run above (131) is what they save.
+ */
+static void walk_caches_off_read_every_level(void **state)
+{
+	char *dir = tl_tmpdir();
+	char *rp = tl_path(dir, "r.json");
+	json_t *r;
+
+	(void)state;
+	run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", rp,
+				 "--set", "memory=16MiB",
+				 "--set", "source.pattern=sequential",
+				 "--set", "source.footprint=256KiB",
+				 "--set", "source.accesses=65536",
+				 "--set", "source.write_fraction=0",
+				 "--set", "machine.walk_cache.pml4.entries=0",
+				 "--set", "machine.walk_cache.pdpt.entries=0",
+				 "--set", "machine.walk_cache.pd.entries=0",
+				 NULL }, 0);
+	r = load(rp);
+	assert_int_equal(counter(r, "walks.count"), 2 * 64);
+	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 4 + 63 * 8);
+	assert_int_equal(counter(r, "walks.psc_hits"), 0);
+	assert_int_equal(counter(r, "cycles.walk"),
+			 509 * json_integer_value(json_object_get(json_object_get(
+				 json_object_get(json_object_get(r, "config"), "machine"),
+				 "cycles"), "pte_read")));
+	json_decref(r);
+	free(rp);
+	tl_rmtree(dir);
+}
+
+/*
  * A write that faults is retried, and the retry's walk sets D, so the TLB
  * entry it fills is dirty: writing the same 8 pages again hits in L1 with
  * no assist.  (If fills dropped D, each second write would walk again.)
@@ -345,6 +380,7 @@ int main(void)
 		cmocka_unit_test(default_report_is_byte_identical),
 		cmocka_unit_test(report_config_reproduces_the_run),
 		cmocka_unit_test(counts_match_the_paging_model),
+		cmocka_unit_test(walk_caches_off_read_every_level),
 		cmocka_unit_test(writes_that_fault_fill_dirty_entries),
 		cmocka_unit_test(samples_every_n_accesses),
 		cmocka_unit_test(out_of_memory_exits_1_with_a_report),
