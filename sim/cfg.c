@@ -44,8 +44,7 @@ void cfg_errf(struct eptsim_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* describe - a JSON value for an error message: `string "abc"`, `integer 5` */
-static void describe(const json_t *v, char *buf, size_t len)
+void cfg_describe(const json_t *v, char *buf, size_t len)
 {
 	switch (json_typeof(v)) {
 	case JSON_STRING:
@@ -164,7 +163,7 @@ int cfg_set_value(struct cfg *c, const struct cfg_key *k, const json_t *v,
 	uint64_t u = 0;
 	int rc = 0;
 
-	describe(v, got, sizeof(got));
+	cfg_describe(v, got, sizeof(got));
 	switch (k->ck_type) {
 	case CFG_STRING: {
 		const char *s = json_string_value(v);
@@ -281,7 +280,7 @@ static bool is_object_path(const char *path)
 	return false;
 }
 
-static size_t edit_distance(const char *a, const char *b)
+size_t cfg_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), row[128];
 
@@ -324,7 +323,7 @@ static const char *suggest(const char *path, char *buf, size_t len)
 				break;
 			memcpy(buf, p, n);
 			buf[n] = '\0';
-			size_t d = edit_distance(path, buf);
+			size_t d = cfg_edit_distance(path, buf);
 			if (d < best) {
 				best = d;
 				hit = p;
@@ -340,7 +339,7 @@ static const char *suggest(const char *path, char *buf, size_t len)
 			continue;
 		memcpy(buf, hit, n);
 		buf[n] = '\0';
-		if (edit_distance(path, buf) == best)
+		if (cfg_edit_distance(path, buf) == best)
 			return buf;
 	}
 	return NULL;
@@ -384,7 +383,7 @@ static int apply_value(struct loader *L, const char *path, const json_t *v,
 		return -EINVAL;
 	}
 	if (!json_is_object(v)) {
-		describe(v, why, sizeof(why));
+		cfg_describe(v, why, sizeof(why));
 		cfg_errf(L->err, "%s: %s: expected an object, got %s", origin,
 			 path, why);
 		return -EINVAL;
@@ -427,11 +426,7 @@ static void defaults(struct loader *L)
 	}
 }
 
-/*
- * load_json_file - parse `path` as a JSON object.  Errors name the file
- * and, for syntax errors, line and column.
- */
-static int load_json_file(const char *path, json_t **out,
+int cfg_load_json_file(const char *path, json_t **out,
 			  struct eptsim_error *err)
 {
 	json_error_t jerr;
@@ -454,7 +449,7 @@ static int load_json_file(const char *path, json_t **out,
 	if (!json_is_object(root)) {
 		char got[64];
 
-		describe(root, got, sizeof(got));
+		cfg_describe(root, got, sizeof(got));
 		cfg_errf(err, "%s: expected a JSON object at the top level, got %s",
 			 path, got);
 		json_decref(root);
@@ -562,7 +557,7 @@ static int apply_preset(struct loader *L, const char *name,
 		f = fopen(path_out, "r");
 		if (f) {
 			fclose(f);
-			rc = load_json_file(path_out, &root, L->err);
+			rc = cfg_load_json_file(path_out, &root, L->err);
 			if (rc < 0)
 				return rc;
 			break;
@@ -616,39 +611,37 @@ static const char *blame(const struct loader *L, const char *a, const char *b)
 	return rb > ra ? ob : oa;
 }
 
-static int check_tlb(struct loader *L, const char *lvl,
-		     const struct cfg_tlb *t)
+/*
+ * check_geom - the set-associative array at dotted `path` (a TLB or a walk
+ * cache): a valid geometry, or switched off (0 entries) where `may_be_off`.
+ */
+static int check_geom(struct loader *L, const char *path, uint64_t entries,
+		      uint64_t ways, bool may_be_off)
 {
-	struct tlb_geom g = { (uint32_t)t->entries, (uint32_t)t->ways };
+	struct tlb_geom g = { (uint32_t)entries, (uint32_t)ways };
 	char ke[64], kw[64];
 
-	if (tlb_geom_check(&g) == 0)
+	if ((may_be_off && entries == 0) || tlb_geom_check(&g) == 0)
 		return 0;
-	snprintf(ke, sizeof(ke), "machine.tlb.%s.entries", lvl);
-	snprintf(kw, sizeof(kw), "machine.tlb.%s.ways", lvl);
+	snprintf(ke, sizeof(ke), "%s.entries", path);
+	snprintf(kw, sizeof(kw), "%s.ways", path);
 	cfg_errf(L->err,
-		 "%s: machine.tlb.%s: entries (%llu) / ways (%llu) must be a whole power of two (the number of sets)",
-		 blame(L, ke, kw), lvl, (unsigned long long)t->entries,
-		 (unsigned long long)t->ways);
+		 "%s: %s: entries (%llu) / ways (%llu) must be a whole power of two (the number of sets)",
+		 blame(L, ke, kw), path, (unsigned long long)entries,
+		 (unsigned long long)ways);
 	return -EINVAL;
+}
+
+static int check_tlb(struct loader *L, const char *path, const struct cfg_tlb *t)
+{
+	return check_geom(L, path, t->entries, t->ways, false);
 }
 
 /* check_cache - the walk cache at dotted `path`: off, or a valid geometry */
 static int check_cache(struct loader *L, const char *path,
 		       const struct cfg_cache *wc)
 {
-	struct tlb_geom g = { (uint32_t)wc->entries, (uint32_t)wc->ways };
-	char ke[64], kw[64];
-
-	if (wc->entries == 0 || tlb_geom_check(&g) == 0)
-		return 0;
-	snprintf(ke, sizeof(ke), "%s.entries", path);
-	snprintf(kw, sizeof(kw), "%s.ways", path);
-	cfg_errf(L->err,
-		 "%s: %s: entries (%llu) / ways (%llu) must be a whole power of two (the number of sets)",
-		 blame(L, ke, kw), path, (unsigned long long)wc->entries,
-		 (unsigned long long)wc->ways);
-	return -EINVAL;
+	return check_geom(L, path, wc->entries, wc->ways, true);
 }
 
 /* the walk caches, as their keys are spelled, in schema order */
@@ -691,9 +684,9 @@ static int check(struct loader *L)
 	const char *why = NULL;
 	int rc;
 
-	rc = check_tlb(L, "l1d", &c->machine.l1d);
+	rc = check_tlb(L, "machine.tlb.l1d", &c->machine.l1d);
 	if (rc == 0)
-		rc = check_tlb(L, "stlb", &c->machine.stlb);
+		rc = check_tlb(L, "machine.tlb.stlb", &c->machine.stlb);
 	if (rc == 0)
 		rc = check_walk_caches(L);
 	if (rc < 0)
@@ -848,7 +841,7 @@ int cfg_load_json(struct cfg *c, const json_t *root, const char *origin,
 	if (root && !json_is_object(root)) {
 		char got[64];
 
-		describe(root, got, sizeof(got));
+		cfg_describe(root, got, sizeof(got));
 		cfg_errf(err, "%s: expected a JSON object at the top level, got %s",
 			 origin, got);
 		return -EINVAL;
@@ -950,7 +943,7 @@ int cfg_load(struct cfg *c, const char *path, const char *const *sets,
 
 	if (path) {
 		memset(c, 0, sizeof(*c));
-		rc = load_json_file(path, &root, err);
+		rc = cfg_load_json_file(path, &root, err);
 		if (rc < 0)
 			return rc;
 	}

@@ -69,6 +69,19 @@ void cfg_mmu_caps(const struct cfg *c, struct mmu_caps *caps);
 /* cfg_pwc_geom - the walk caches' geometry of machine.walk_cache */
 void cfg_pwc_geom(const struct cfg *c, struct mmu_pwc_geom *g);
 
+/*
+ * cfg_load_json_file - parse `path` as a JSON object (duplicate keys
+ * rejected).  Errors name the file and, for syntax errors, line and column.
+ */
+int cfg_load_json_file(const char *path, json_t **out,
+		       struct eptsim_error *err) MUST_CHECK;
+
+/* cfg_describe - a JSON value for an error message: `string "abc"`, `integer 5` */
+void cfg_describe(const json_t *v, char *buf, size_t len);
+
+/* cfg_edit_distance - Levenshtein distance, for "did you mean"; SIZE_MAX if b is too long */
+size_t cfg_edit_distance(const char *a, const char *b);
+
 void cfg_errf(struct eptsim_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

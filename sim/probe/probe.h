@@ -123,6 +123,9 @@ struct probe_bit {
 extern const struct probe_bit probe_guest_bits[];
 /* EPT entry bits that have a name, in bit order */
 extern const struct probe_bit probe_ept_bits[];
+/* #PF error code bits ("P", "W", ...) and exit qualification bits ("read", ...) */
+extern const struct probe_bit probe_pf_ec_bits[];
+extern const struct probe_bit probe_eq_bits[];
 
 const char *probe_acc_name(enum mmu_acc acc);
 /* "4K", "2M", "1G" (or "512G"); NULL for a shift that names no page */

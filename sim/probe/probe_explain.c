@@ -424,21 +424,11 @@ static void why_misconfig(const struct probe_machine *pr,
 
 static void eq_names(uint64_t q, struct line *l)
 {
-	static const uint64_t bits[] = {
-		EPT_EQ_READ,     EPT_EQ_WRITE,      EPT_EQ_FETCH,
-		EPT_EQ_READABLE, EPT_EQ_WRITABLE,   EPT_EQ_EXECUTABLE,
-		EPT_EQ_UEXECUTABLE, EPT_EQ_GLA_VALID, EPT_EQ_GLA_FINAL,
-	};
-	static const char *const names[] = {
-		"read",     "write",    "fetch",
-		"readable", "writable", "executable",
-		"user_executable", "gla_valid", "gla_final",
-	};
 	bool first = true;
 
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
-		if (q & bits[i]) {
-			add(l, "%s%s", first ? "" : ", ", names[i]);
+	for (const struct probe_bit *b = probe_eq_bits; b->pbt_name; b++) {
+		if (q & b->pbt_mask) {
+			add(l, "%s%s", first ? "" : ", ", b->pbt_name);
 			first = false;
 		}
 	}
@@ -674,13 +664,9 @@ void probe_explain_access(FILE *f, const struct probe_machine *pr, size_t idx,
 	case MMU_NOT_PRESENT:
 	case MMU_PROTECTION:
 	case MMU_RESERVED: {
-		static const uint32_t bits[] = { PF_EC_P, PF_EC_W, PF_EC_U, PF_EC_RSVD,
-						 PF_EC_I, PF_EC_PK };
-		static const char *const names[] = { "P", "W", "U", "RSVD", "I/D", "PK" };
-
-		for (size_t i = 0; i < 6; i++)
-			if (w->error_code & bits[i])
-				word(&ec, names[i]);
+		for (const struct probe_bit *b = probe_pf_ec_bits; b->pbt_name; b++)
+			if (w->error_code & b->pbt_mask)
+				word(&ec, b->pbt_name);
 		if (w->stop == MMU_NOT_PRESENT) {
 			const struct mmu_step *s = find_ref(w, MMU_DIM_GUEST, w->fault_level);
 

@@ -48,62 +48,7 @@ ld_fail(struct ld *L, const char *key, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* describe - a JSON value for an error message: `string "abc"`, `integer 5` */
-static void describe(const json_t *v, char *buf, size_t len)
-{
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		snprintf(buf, len, "string \"%.60s\"", json_string_value(v));
-		break;
-	case JSON_INTEGER:
-		snprintf(buf, len, "integer %lld", (long long)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		snprintf(buf, len, "number %.15g", json_real_value(v));
-		break;
-	case JSON_TRUE:
-		snprintf(buf, len, "true");
-		break;
-	case JSON_FALSE:
-		snprintf(buf, len, "false");
-		break;
-	case JSON_NULL:
-		snprintf(buf, len, "null");
-		break;
-	case JSON_OBJECT:
-		snprintf(buf, len, "an object");
-		break;
-	default:
-		snprintf(buf, len, "an array");
-		break;
-	}
-}
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64];
-
-	if (lb >= sizeof(row) / sizeof(row[0]))
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[lb];
-}
 
 static bool in_list(const char *const *names, const char *s)
 {
@@ -122,7 +67,7 @@ static int unknown(struct ld *L, const char *prefix, const char *name,
 	char key[KEY_MAX];
 
 	for (const char *const *n = names; *n; n++) {
-		size_t d = edit_distance(name, *n);
+		size_t d = cfg_edit_distance(name, *n);
 
 		if (d < bestd) {
 			bestd = d;
@@ -156,19 +101,29 @@ static int ld_object(struct ld *L, const json_t *v, const char *key)
 
 	if (json_is_object(v))
 		return 0;
-	describe(v, got, sizeof(got));
+	cfg_describe(v, got, sizeof(got));
 	return ld_fail(L, key, "expected an object, got %s", got);
 }
 
+/*
+ * ld_array - `v` must be a list of `what`; *out becomes a zeroed array of
+ * one element of `size` bytes per list item, plus one.
+ */
 static int ld_array(struct ld *L, const json_t *v, const char *key,
-		    const char *what)
+		    const char *what, size_t size, void **out)
 {
 	char got[96];
 
-	if (json_is_array(v))
-		return 0;
-	describe(v, got, sizeof(got));
-	return ld_fail(L, key, "expected a list of %s, got %s", what, got);
+	if (!json_is_array(v)) {
+		cfg_describe(v, got, sizeof(got));
+		return ld_fail(L, key, "expected a list of %s, got %s", what, got);
+	}
+	*out = calloc(json_array_size(v) + 1, size);
+	if (!*out) {
+		cfg_errf(L->err, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* ld_uint - a JSON integer >= 0, or a string "123" / "0x7b" */
@@ -183,7 +138,7 @@ static int ld_uint(struct ld *L, const json_t *v, const char *key,
 	}
 	if (json_is_string(v) && cfg_parse_uint(json_string_value(v), out) == 0)
 		return 0;
-	describe(v, got, sizeof(got));
+	cfg_describe(v, got, sizeof(got));
 	return ld_fail(L, key,
 		       "expected %s (an integer, or a string \"0x...\" or decimal), got %s",
 		       what, got);
@@ -212,7 +167,7 @@ static int ld_bool(struct ld *L, const json_t *v, const char *key, bool *out)
 		*out = json_is_true(v);
 		return 0;
 	}
-	describe(v, got, sizeof(got));
+	cfg_describe(v, got, sizeof(got));
 	return ld_fail(L, key, "expected true or false, got %s", got);
 }
 
@@ -234,7 +189,7 @@ static int ld_enum(struct ld *L, const json_t *v, const char *key,
 	for (unsigned i = 0; names[i] && off < sizeof(list); i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"",
 					i ? ", " : "", names[i]);
-	describe(v, got, sizeof(got));
+	cfg_describe(v, got, sizeof(got));
 	return ld_fail(L, key, "expected one of %s, got %s", list, got);
 }
 
@@ -258,7 +213,7 @@ static int ld_size(struct ld *L, const json_t *v, const char *key,
 			return 0;
 		}
 	}
-	describe(v, got, sizeof(got));
+	cfg_describe(v, got, sizeof(got));
 	return ld_fail(L, key, "expected a page size \"4K\", \"2M\" or \"1G\", got %s",
 		       got);
 }
@@ -356,7 +311,7 @@ static int ld_flags(struct ld *L, const json_t *v, const char *key,
 		return ld_uint(L, v, key, "a list of flag names or a number", out);
 	}
 	if (!json_is_array(v)) {
-		describe(v, got, sizeof(got));
+		cfg_describe(v, got, sizeof(got));
 		return ld_fail(L, key, "expected a list of flag names or a number, got %s",
 			       got);
 	}
@@ -365,7 +320,7 @@ static int ld_flags(struct ld *L, const json_t *v, const char *key,
 
 		snprintf(ekey, sizeof(ekey), "%s[%zu]", key, i);
 		if (!json_is_string(e)) {
-			describe(e, got, sizeof(got));
+			cfg_describe(e, got, sizeof(got));
 			return ld_fail(L, ekey, "expected a flag name, got %s", got);
 		}
 		rc = ld_flag(L, json_string_value(e), ekey, dim, level, edit, &m);
@@ -603,6 +558,7 @@ static int ld_guest(struct ld *L, const json_t *arr)
 {
 	static const char *const keys[] = { "va", "gpa", "size", "flags", NULL };
 	struct probe_spec *ps = L->ps;
+	void *p;
 	char why[96];
 	size_t i;
 	json_t *o;
@@ -610,13 +566,10 @@ static int ld_guest(struct ld *L, const json_t *arr)
 
 	if (!arr)
 		return 0;
-	if ((rc = ld_array(L, arr, "guest", "guest mappings")) < 0)
+	if ((rc = ld_array(L, arr, "guest", "guest mappings", sizeof(*ps->ps_guest),
+			    &p)) < 0)
 		return rc;
-	ps->ps_guest = calloc(json_array_size(arr) + 1, sizeof(*ps->ps_guest));
-	if (!ps->ps_guest) {
-		cfg_errf(L->err, "out of memory");
-		return -ENOMEM;
-	}
+	ps->ps_guest = p;
 	snprintf(why, sizeof(why), "machine.maxphyaddr (%llu bits)",
 		 (unsigned long long)ps->ps_cfg.machine.maxphyaddr);
 	json_array_foreach(arr, i, o) {
@@ -677,7 +630,7 @@ static int ld_memtype(struct ld *L, const json_t *v, const char *key,
 		*mt = (unsigned)u;
 		return 0;
 	}
-	describe(v, got, sizeof(got));
+	cfg_describe(v, got, sizeof(got));
 	return ld_fail(L, key,
 		       "expected a memory type \"uc\", \"wc\", \"wt\", \"wp\", \"wb\" or a number 0..7, got %s",
 		       got);
@@ -688,6 +641,7 @@ static int ld_ept_map(struct ld *L, const json_t *arr)
 	static const char *const keys[] = { "gpa", "hpa", "size", "flags",
 					    "memtype", NULL };
 	struct probe_spec *ps = L->ps;
+	void *p;
 	char why[96];
 	size_t i;
 	json_t *o;
@@ -697,13 +651,10 @@ static int ld_ept_map(struct ld *L, const json_t *arr)
 		return 0;
 	if (!ps->ps_ept)
 		return ld_fail(L, "ept_map", "there is no EPT: ept.enabled is false");
-	if ((rc = ld_array(L, arr, "ept_map", "EPT mappings")) < 0)
+	if ((rc = ld_array(L, arr, "ept_map", "EPT mappings", sizeof(*ps->ps_emap),
+			    &p)) < 0)
 		return rc;
-	ps->ps_emap = calloc(json_array_size(arr) + 1, sizeof(*ps->ps_emap));
-	if (!ps->ps_emap) {
-		cfg_errf(L->err, "out of memory");
-		return -ENOMEM;
-	}
+	ps->ps_emap = p;
 	snprintf(why, sizeof(why), "machine.maxphyaddr (%llu bits)",
 		 (unsigned long long)ps->ps_cfg.machine.maxphyaddr);
 	json_array_foreach(arr, i, o) {
@@ -753,19 +704,17 @@ static int ld_edit(struct ld *L, const json_t *arr)
 					    "clear", NULL };
 	static const char *const dims[] = { "guest", "ept", NULL };
 	struct probe_spec *ps = L->ps;
+	void *p;
 	size_t i;
 	json_t *o;
 	int rc;
 
 	if (!arr)
 		return 0;
-	if ((rc = ld_array(L, arr, "edit", "edits")) < 0)
+	if ((rc = ld_array(L, arr, "edit", "edits", sizeof(*ps->ps_edit),
+			    &p)) < 0)
 		return rc;
-	ps->ps_edit = calloc(json_array_size(arr) + 1, sizeof(*ps->ps_edit));
-	if (!ps->ps_edit) {
-		cfg_errf(L->err, "out of memory");
-		return -ENOMEM;
-	}
+	ps->ps_edit = p;
 	json_array_foreach(arr, i, o) {
 		struct probe_edit *e = &ps->ps_edit[i];
 		char at[KEY_MAX], key[KEY_MAX + 8];
@@ -815,19 +764,17 @@ static int ld_accesses(struct ld *L, const json_t *arr)
 	static const char *const keys[] = { "va", "access", "cpl", "implicit", NULL };
 	static const char *const accs[] = { "read", "write", "fetch", NULL };
 	struct probe_spec *ps = L->ps;
+	void *p;
 	size_t i;
 	json_t *o;
 	int rc;
 
 	if (!arr || json_array_size(arr) == 0)
 		return ld_fail(L, "accesses", "expected a list of at least one access");
-	if ((rc = ld_array(L, arr, "accesses", "accesses")) < 0)
+	if ((rc = ld_array(L, arr, "accesses", "accesses", sizeof(*ps->ps_acc),
+			    &p)) < 0)
 		return rc;
-	ps->ps_acc = calloc(json_array_size(arr), sizeof(*ps->ps_acc));
-	if (!ps->ps_acc) {
-		cfg_errf(L->err, "out of memory");
-		return -ENOMEM;
-	}
+	ps->ps_acc = p;
 	json_array_foreach(arr, i, o) {
 		struct probe_access *a = &ps->ps_acc[i];
 		char at[KEY_MAX], key[KEY_MAX + 12];
@@ -925,35 +872,13 @@ int probe_load(struct probe_spec *ps, const char *path,
 					    "guest", "ept_map", "edit", "accesses",
 					    NULL };
 	struct ld L = { .path = path, .err = err, .ps = ps };
-	json_error_t jerr;
 	json_t *root;
-	FILE *f;
 	int rc;
 
 	memset(ps, 0, sizeof(*ps));
 	ps->ps_path = path;
-	f = fopen(path, "r");
-	if (!f) {
-		int e = errno;
-
-		cfg_errf(err, "%s: cannot open: %s", path, strerror(e));
-		return e == ENOENT ? -ENOENT : -EIO;
-	}
-	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(f);
-	if (!root) {
-		cfg_errf(err, "%s:%d:%d: invalid JSON: %s", path, jerr.line,
-			 jerr.column, jerr.text);
-		return -EINVAL;
-	}
-	if (!json_is_object(root)) {
-		char got[96];
-
-		describe(root, got, sizeof(got));
-		rc = ld_fail(&L, "", "expected a JSON object at the top level, got %s",
-			     got);
-		goto out;
-	}
+	if ((rc = cfg_load_json_file(path, &root, err)) < 0)
+		return rc;
 	if ((rc = ld_keys(&L, root, "", keys)) < 0)
 		goto out;
 	{
@@ -962,7 +887,7 @@ int probe_load(struct probe_spec *ps, const char *path,
 		if (c && !json_is_string(c)) {
 			char got[96];
 
-			describe(c, got, sizeof(got));
+			cfg_describe(c, got, sizeof(got));
 			rc = ld_fail(&L, "comment", "expected a string, got %s", got);
 			goto out;
 		}

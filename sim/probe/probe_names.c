@@ -27,6 +27,25 @@ const struct probe_bit probe_ept_bits[] = {
 	{ NULL, 0 },
 };
 
+const struct probe_bit probe_pf_ec_bits[] = {
+	{ "P", PF_EC_P },   { "W", PF_EC_W },   { "U", PF_EC_U },
+	{ "RSVD", PF_EC_RSVD }, { "I/D", PF_EC_I }, { "PK", PF_EC_PK },
+	{ NULL, 0 },
+};
+
+const struct probe_bit probe_eq_bits[] = {
+	{ "read", EPT_EQ_READ },
+	{ "write", EPT_EQ_WRITE },
+	{ "fetch", EPT_EQ_FETCH },
+	{ "readable", EPT_EQ_READABLE },
+	{ "writable", EPT_EQ_WRITABLE },
+	{ "executable", EPT_EQ_EXECUTABLE },
+	{ "user_executable", EPT_EQ_UEXECUTABLE },
+	{ "gla_valid", EPT_EQ_GLA_VALID },
+	{ "gla_final", EPT_EQ_GLA_FINAL },
+	{ NULL, 0 },
+};
+
 const char *probe_acc_name(enum mmu_acc acc)
 {
 	switch (acc) {

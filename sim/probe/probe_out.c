@@ -38,8 +38,8 @@ static void push(json_t *a, json_t *v, bool *ok)
 		*ok = false;
 }
 
-static json_t *bit_names(uint64_t v, const uint64_t *bits,
-			 const char *const *names, size_t n, bool *ok)
+/* bit_names - the names in `tab` of the bits set in `v`, as a JSON list */
+static json_t *bit_names(uint64_t v, const struct probe_bit *tab, bool *ok)
 {
 	json_t *a = json_array();
 
@@ -47,35 +47,10 @@ static json_t *bit_names(uint64_t v, const uint64_t *bits,
 		*ok = false;
 		return NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (v & bits[i])
-			push(a, json_string(names[i]), ok);
+	for (; tab->pbt_name; tab++)
+		if (v & tab->pbt_mask)
+			push(a, json_string(tab->pbt_name), ok);
 	return a;
-}
-
-static json_t *ec_bits(uint32_t ec, bool *ok)
-{
-	static const uint64_t bits[] = { PF_EC_P, PF_EC_W, PF_EC_U, PF_EC_RSVD,
-					 PF_EC_I, PF_EC_PK };
-	static const char *const names[] = { "P", "W", "U", "RSVD", "I/D", "PK" };
-
-	return bit_names(ec, bits, names, 6, ok);
-}
-
-static json_t *eq_bits(uint64_t q, bool *ok)
-{
-	static const uint64_t bits[] = {
-		EPT_EQ_READ,     EPT_EQ_WRITE,      EPT_EQ_FETCH,
-		EPT_EQ_READABLE, EPT_EQ_WRITABLE,   EPT_EQ_EXECUTABLE,
-		EPT_EQ_UEXECUTABLE, EPT_EQ_GLA_VALID, EPT_EQ_GLA_FINAL,
-	};
-	static const char *const names[] = {
-		"read",     "write",    "fetch",
-		"readable", "writable", "executable",
-		"user_executable", "gla_valid", "gla_final",
-	};
-
-	return bit_names(q, bits, names, 9, ok);
 }
 
 static json_t *refs(const struct mmu_walk *w, enum mmu_dim dim,
@@ -184,13 +159,13 @@ json_t *probe_json_access(const struct probe_machine *pr,
 	case MMU_PROTECTION:
 	case MMU_RESERVED:
 		put(o, "error_code", hex(w->error_code), &ok);
-		put(o, "error_code_bits", ec_bits(w->error_code, &ok), &ok);
+		put(o, "error_code_bits", bit_names(w->error_code, probe_pf_ec_bits, &ok), &ok);
 		if (w->fault_level)
 			put(o, "level", json_integer(w->fault_level), &ok);
 		break;
 	case MMU_EPT_VIOLATION:
 		put(o, "exit_qualification", hex(w->exit_qual), &ok);
-		put(o, "exit_qualification_bits", eq_bits(w->exit_qual, &ok), &ok);
+		put(o, "exit_qualification_bits", bit_names(w->exit_qual, probe_eq_bits, &ok), &ok);
 		put(o, "gpa", hex(w->fault_gpa), &ok);
 		put(o, "stage", json_string(w->fault_paging ? "guest_paging" : "final"), &ok);
 		if (w->fault_level)

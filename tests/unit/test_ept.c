@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/tltab.h"
 #include "tests/lib/mmufix.h"
 
 #define VA UINT64_C(0x00007f127456789a)
@@ -95,15 +96,6 @@ struct ept_case {
 	uint64_t pa_or;         /* OK: bits the mods add to the host address */
 };
 
-#define EXPECT(c, what, got, want)                                             \
-	do {                                                                   \
-		uint64_t got_ = (got), want_ = (want);                         \
-		if (got_ != want_)                                             \
-			fail_msg("%s: %s is %#llx, want %#llx", (c)->name,     \
-				 what, (unsigned long long)got_,               \
-				 (unsigned long long)want_);                   \
-	} while (0)
-
 static void run_case(const struct ept_case *c)
 {
 	unsigned eshift = c->eshift ? c->eshift : 12;
@@ -141,26 +133,26 @@ static void run_case(const struct ept_case *c)
 		mf_snap_want_ad(&f, &s, VA, c->acc == MMU_WRITE);
 	mf_xlate(&f, VA, c->acc, c->user, &w);
 
-	EXPECT(c, "stop", w.stop, c->stop);
+	TL_EXPECT(c, "stop", w.stop, c->stop);
 	if (c->refs)
-		EXPECT(c, "mem_refs", w.mem_refs, c->refs);
+		TL_EXPECT(c, "mem_refs", w.mem_refs, c->refs);
 	if (c->stop == MMU_OK) {
-		EXPECT(c, "gpa", w.gpa, GPA);
-		EXPECT(c, "pa", w.pa, mf_hpa_data(GPA) | c->pa_or);
-		EXPECT(c, "ept_shift", w.ept_shift, eshift);
-		EXPECT(c, "page_shift", w.page_shift, 12);
-		EXPECT(c, "memtype", w.memtype, c->mt ? c->mt - 1 : EPT_MT_WB);
+		TL_EXPECT(c, "gpa", w.gpa, GPA);
+		TL_EXPECT(c, "pa", w.pa, mf_hpa_data(GPA) | c->pa_or);
+		TL_EXPECT(c, "ept_shift", w.ept_shift, eshift);
+		TL_EXPECT(c, "page_shift", w.page_shift, 12);
+		TL_EXPECT(c, "memtype", w.memtype, c->mt ? c->mt - 1 : EPT_MT_WB);
 		if (c->eperm)
-			EXPECT(c, "eperm", w.eperm, c->eperm);
+			TL_EXPECT(c, "eperm", w.eperm, c->eperm);
 	} else if (c->stop == MMU_EPT_VIOLATION ||
 		   c->stop == MMU_EPT_MISCONFIG) {
 		if (c->stop == MMU_EPT_VIOLATION)
-			EXPECT(c, "exit_qual", w.exit_qual & ~c->eq_any,
+			TL_EXPECT(c, "exit_qual", w.exit_qual & ~c->eq_any,
 			       c->eq & ~c->eq_any);
-		EXPECT(c, "fault_gpa", w.fault_gpa, fault_gpa);
-		EXPECT(c, "fault_paging", w.fault_paging, c->fg != 0);
-		EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_EPT);
-		EXPECT(c, "fault_level", w.fault_level, c->flevel);
+		TL_EXPECT(c, "fault_gpa", w.fault_gpa, fault_gpa);
+		TL_EXPECT(c, "fault_paging", w.fault_paging, c->fg != 0);
+		TL_EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_EPT);
+		TL_EXPECT(c, "fault_level", w.fault_level, c->flevel);
 	}
 	mf_snap_check(&f, &s, c->name);
 	mf_snap_free(&s);
@@ -576,41 +568,14 @@ static void run_eptp_case(void **state)
 	pmem_fini(&pm);
 }
 
-#define TABLE(t) { t, sizeof(t) / sizeof((t)[0]) }
-
 int main(void)
 {
-	static const struct {
-		const struct ept_case *rows;
-		size_t n;
-	} tables[] = {
-		{ gen, NGEN }, TABLE(reserved_cases), TABLE(mbec_cases),
-	};
-	size_t neptp = sizeof(eptp_cases) / sizeof(eptp_cases[0]);
-	struct CMUnitTest *tests;
-	size_t n = 0, max = neptp;
-	int failed;
+	struct tl_tests ts = { 0 };
 
 	generate();
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		max += tables[t].n;
-	tests = calloc(max, sizeof(*tests));
-	if (!tests)
-		return 1;
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (size_t i = 0; i < tables[t].n; i++)
-			tests[n++] = (struct CMUnitTest){
-				.name = tables[t].rows[i].name,
-				.test_func = run_case_test,
-				.initial_state = (void *)&tables[t].rows[i],
-			};
-	for (size_t i = 0; i < neptp; i++)
-		tests[n++] = (struct CMUnitTest){
-			.name = eptp_cases[i].name,
-			.test_func = run_eptp_case,
-			.initial_state = (void *)&eptp_cases[i],
-		};
-	failed = _cmocka_run_group_tests("ept", tests, n, NULL, NULL);
-	free(tests);
-	return failed;
+	tl_tests_rows(&ts, gen, NGEN, sizeof(gen[0]), run_case_test);
+	TL_ROWS(&ts, reserved_cases, run_case_test);
+	TL_ROWS(&ts, mbec_cases, run_case_test);
+	TL_ROWS(&ts, eptp_cases, run_eptp_case);
+	return tl_tests_run(&ts, "ept");
 }

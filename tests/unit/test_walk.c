@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/tltab.h"
 #include "sim/mmu/mmu.h"
 #include "sim/mmu/pte.h"
 #include "sim/pmem.h"
@@ -125,15 +126,6 @@ struct walk_case {
 	unsigned pkey;
 };
 
-#define EXPECT(c, what, got, want)                                             \
-	do {                                                                   \
-		uint64_t got_ = (got), want_ = (want);                         \
-		if (got_ != want_)                                             \
-			fail_msg("%s: %s is %#llx, want %#llx", (c)->name,     \
-				 what, (unsigned long long)got_,               \
-				 (unsigned long long)want_);                   \
-	} while (0)
-
 static unsigned top_level(const struct walk_case *c)
 {
 	return (c->ctl & LA57) ? PT_LEVELS_5 : PT_LEVELS_4;
@@ -205,32 +197,32 @@ static void run_case(const struct walk_case *c)
 	memset(&w, 0xa5, sizeof(w)); /* w must be entirely written */
 	mmu_translate(&m, &req, &w);
 
-	EXPECT(c, "stop", w.stop, c->stop);
-	EXPECT(c, "error_code", w.error_code, c->stop == MMU_OK ? 0 : c->ec);
-	EXPECT(c, "mem_refs", w.mem_refs, c->refs);
-	EXPECT(c, "nsteps", w.nsteps, c->refs);
-	EXPECT(c, "psc + epsc + ntlb hits", w.psc_hits + w.epsc_hits + w.ntlb_hits, 0);
+	TL_EXPECT(c, "stop", w.stop, c->stop);
+	TL_EXPECT(c, "error_code", w.error_code, c->stop == MMU_OK ? 0 : c->ec);
+	TL_EXPECT(c, "mem_refs", w.mem_refs, c->refs);
+	TL_EXPECT(c, "nsteps", w.nsteps, c->refs);
+	TL_EXPECT(c, "psc + epsc + ntlb hits", w.psc_hits + w.epsc_hits + w.ntlb_hits, 0);
 	for (unsigned l = 1; l <= MMU_MAX_LEVELS; l++) {
-		EXPECT(c, "refs[EPT][level]", w.refs[MMU_DIM_EPT][l], 0);
-		EXPECT(c, "refs[GUEST][level]", w.refs[MMU_DIM_GUEST][l],
+		TL_EXPECT(c, "refs[EPT][level]", w.refs[MMU_DIM_EPT][l], 0);
+		TL_EXPECT(c, "refs[GUEST][level]", w.refs[MMU_DIM_GUEST][l],
 		       l <= top && l > top - c->refs);
 	}
 	if (c->stop == MMU_OK) {
-		EXPECT(c, "levels", w.levels, top);
-		EXPECT(c, "gpa (natively the pa)", w.gpa, c->pa);
-		EXPECT(c, "pa", w.pa, c->pa);
-		EXPECT(c, "guest_shift", w.guest_shift, c->shift);
-		EXPECT(c, "ept_shift", w.ept_shift, 0);
-		EXPECT(c, "page_shift", w.page_shift, c->shift);
-		EXPECT(c, "perm", w.perm, c->perm);
-		EXPECT(c, "eperm", w.eperm, 0);
-		EXPECT(c, "dirty", w.dirty, c->dirty);
-		EXPECT(c, "global", w.global, c->global);
-		EXPECT(c, "pkey", w.pkey, c->pkey);
+		TL_EXPECT(c, "levels", w.levels, top);
+		TL_EXPECT(c, "gpa (natively the pa)", w.gpa, c->pa);
+		TL_EXPECT(c, "pa", w.pa, c->pa);
+		TL_EXPECT(c, "guest_shift", w.guest_shift, c->shift);
+		TL_EXPECT(c, "ept_shift", w.ept_shift, 0);
+		TL_EXPECT(c, "page_shift", w.page_shift, c->shift);
+		TL_EXPECT(c, "perm", w.perm, c->perm);
+		TL_EXPECT(c, "eperm", w.eperm, 0);
+		TL_EXPECT(c, "dirty", w.dirty, c->dirty);
+		TL_EXPECT(c, "global", w.global, c->global);
+		TL_EXPECT(c, "pkey", w.pkey, c->pkey);
 	} else if (c->stop != MMU_NONCANONICAL) {
 		/* a P or reserved-bit fault names the entry; rights: level 0 */
-		EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_GUEST);
-		EXPECT(c, "fault_level", w.fault_level,
+		TL_EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_GUEST);
+		TL_EXPECT(c, "fault_level", w.fault_level,
 		       c->stop == MMU_PROTECTION ? 0 : top + 1 - c->refs);
 	}
 	/* the path recorded is the path built, as it was read, top down */
@@ -238,12 +230,12 @@ static void run_case(const struct walk_case *c)
 	     i++) {
 		const struct mmu_step *s = &w.steps[i];
 
-		EXPECT(c, "steps[i].ms_kind", s->ms_kind, MMU_STEP_REF);
-		EXPECT(c, "steps[i].ms_dim", s->ms_dim, MMU_DIM_GUEST);
-		EXPECT(c, "steps[i].ms_level", s->ms_level, top - i);
-		EXPECT(c, "steps[i].ms_addr", s->ms_addr, pa[i]);
-		EXPECT(c, "steps[i].ms_gpa", s->ms_gpa, pa[i]);
-		EXPECT(c, "steps[i].ms_entry", s->ms_entry, val[i]);
+		TL_EXPECT(c, "steps[i].ms_kind", s->ms_kind, MMU_STEP_REF);
+		TL_EXPECT(c, "steps[i].ms_dim", s->ms_dim, MMU_DIM_GUEST);
+		TL_EXPECT(c, "steps[i].ms_level", s->ms_level, top - i);
+		TL_EXPECT(c, "steps[i].ms_addr", s->ms_addr, pa[i]);
+		TL_EXPECT(c, "steps[i].ms_gpa", s->ms_gpa, pa[i]);
+		TL_EXPECT(c, "steps[i].ms_entry", s->ms_entry, val[i]);
 	}
 	/* §4.8: A on every entry used, D on the leaf of a write, on success only */
 	for (unsigned i = 0; i < built; i++) {
@@ -254,7 +246,7 @@ static void run_case(const struct walk_case *c)
 			if (i == w.nsteps - 1 && c->acc == MMU_WRITE)
 				want |= PTE_D;
 		}
-		EXPECT(c, "entry in memory after the walk", pmem_read64(&pm, pa[i]),
+		TL_EXPECT(c, "entry in memory after the walk", pmem_read64(&pm, pa[i]),
 		       want);
 	}
 	pmem_fini(&pm);
@@ -862,49 +854,26 @@ static void regs_check_cr3_within_maxphyaddr(void **state)
 	pmem_fini(&pm);
 }
 
-#define TABLE(t) { t, sizeof(t) / sizeof((t)[0]) }
-
 int main(void)
 {
-	static const struct {
-		const struct walk_case *rows;
-		size_t n;
-	} tables[] = {
-		TABLE(translate_cases),   TABLE(canonical_cases),
-		TABLE(not_present_cases), TABLE(reserved_cases),
-		TABLE(ignored_cases),     TABLE(rights_cases),
-		TABLE(smep_cases),        TABLE(smap_cases),
-		TABLE(pke_cases),         TABLE(la57_cases),
-	};
 	static const struct CMUnitTest singles[] = {
 		cmocka_unit_test(rights_generated_table_agrees_with_sdm),
 		cmocka_unit_test(table_beyond_memory_reads_not_present),
 		cmocka_unit_test(regs_check_la57_needs_the_capability),
 		cmocka_unit_test(regs_check_cr3_within_maxphyaddr),
 	};
-	size_t nsingles = sizeof(singles) / sizeof(singles[0]);
-	struct CMUnitTest *tests;
-	size_t n = 0, max = nsingles;
-	int failed;
+	struct tl_tests ts = { 0 };
 
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		max += tables[t].n;
-	tests = calloc(max, sizeof(*tests));
-	if (!tests)
-		return 1;
-	/* one cmocka test per row, named for what it proves */
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		for (size_t i = 0; i < tables[t].n; i++) {
-			tests[n++] = (struct CMUnitTest){
-				.name = tables[t].rows[i].name,
-				.test_func = run_case_test,
-				.initial_state = (void *)&tables[t].rows[i],
-			};
-		}
-	}
-	for (size_t i = 0; i < nsingles; i++)
-		tests[n++] = singles[i];
-	failed = _cmocka_run_group_tests("walk", tests, n, NULL, NULL);
-	free(tests);
-	return failed;
+	TL_ROWS(&ts, translate_cases, run_case_test);
+	TL_ROWS(&ts, canonical_cases, run_case_test);
+	TL_ROWS(&ts, not_present_cases, run_case_test);
+	TL_ROWS(&ts, reserved_cases, run_case_test);
+	TL_ROWS(&ts, ignored_cases, run_case_test);
+	TL_ROWS(&ts, rights_cases, run_case_test);
+	TL_ROWS(&ts, smep_cases, run_case_test);
+	TL_ROWS(&ts, smap_cases, run_case_test);
+	TL_ROWS(&ts, pke_cases, run_case_test);
+	TL_ROWS(&ts, la57_cases, run_case_test);
+	tl_tests_add(&ts, singles, sizeof(singles) / sizeof(singles[0]));
+	return tl_tests_run(&ts, "walk");
 }

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/tltab.h"
 #include "tests/lib/mmufix.h"
 
 #define VA UINT64_C(0x00007f127456789a)
@@ -89,15 +90,6 @@ struct w2_case {
 	unsigned flevel;
 	unsigned refs;          /* 0: not checked */
 };
-
-#define EXPECT(c, what, got, want)                                             \
-	do {                                                                   \
-		uint64_t got_ = (got), want_ = (want);                         \
-		if (got_ != want_)                                             \
-			fail_msg("%s: %s is %#llx, want %#llx", (c)->name,     \
-				 what, (unsigned long long)got_,               \
-				 (unsigned long long)want_);                   \
-	} while (0)
 
 static uint64_t gpage_of(unsigned gshift)
 {
@@ -175,34 +167,34 @@ static void run_case(const struct w2_case *c)
 		mf_snap_want_ad(&f, &s, VA, c->acc == MMU_WRITE);
 	mf_xlate(&f, VA, c->acc, c->user, &w);
 
-	EXPECT(c, "stop", w.stop, c->stop);
+	TL_EXPECT(c, "stop", w.stop, c->stop);
 	if (c->refs)
-		EXPECT(c, "mem_refs", w.mem_refs, c->refs);
+		TL_EXPECT(c, "mem_refs", w.mem_refs, c->refs);
 	switch (c->stop) {
 	case MMU_OK:
-		EXPECT(c, "gpa", w.gpa, gpa);
-		EXPECT(c, "pa", w.pa, mf_hpa_data(gpa));
-		EXPECT(c, "guest_shift", w.guest_shift, gshift);
-		EXPECT(c, "ept_shift", w.ept_shift, eshift);
-		EXPECT(c, "page_shift", w.page_shift,
+		TL_EXPECT(c, "gpa", w.gpa, gpa);
+		TL_EXPECT(c, "pa", w.pa, mf_hpa_data(gpa));
+		TL_EXPECT(c, "guest_shift", w.guest_shift, gshift);
+		TL_EXPECT(c, "ept_shift", w.ept_shift, eshift);
+		TL_EXPECT(c, "page_shift", w.page_shift,
 		       gshift < eshift ? gshift : eshift);
-		EXPECT(c, "dirty", w.dirty,
+		TL_EXPECT(c, "dirty", w.dirty,
 		       c->acc == MMU_WRITE || (c->ctl & D_SET));
 		break;
 	case MMU_EPT_VIOLATION:
-		EXPECT(c, "exit_qual", w.exit_qual & ~c->eq_any,
+		TL_EXPECT(c, "exit_qual", w.exit_qual & ~c->eq_any,
 		       c->eq & ~c->eq_any);
 		/* fall through */
 	case MMU_EPT_MISCONFIG:
-		EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_EPT);
-		EXPECT(c, "fault_gpa", w.fault_gpa, fault_gpa);
-		EXPECT(c, "fault_paging", w.fault_paging, c->fg != 0);
-		EXPECT(c, "fault_level", w.fault_level, c->flevel);
+		TL_EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_EPT);
+		TL_EXPECT(c, "fault_gpa", w.fault_gpa, fault_gpa);
+		TL_EXPECT(c, "fault_paging", w.fault_paging, c->fg != 0);
+		TL_EXPECT(c, "fault_level", w.fault_level, c->flevel);
 		break;
 	default:
-		EXPECT(c, "error_code", w.error_code, c->ec);
-		EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_GUEST);
-		EXPECT(c, "fault_level", w.fault_level, c->flevel);
+		TL_EXPECT(c, "error_code", w.error_code, c->ec);
+		TL_EXPECT(c, "fault_dim", w.fault_dim, MMU_DIM_GUEST);
+		TL_EXPECT(c, "fault_level", w.fault_level, c->flevel);
 		break;
 	}
 	mf_snap_check(&f, &s, c->name);
@@ -531,17 +523,8 @@ static void noncanonical_under_ept_walks_nothing(void **state)
 	mmufix_stop(&f);
 }
 
-#define TABLE(t) { t, sizeof(t) / sizeof((t)[0]) }
-
 int main(void)
 {
-	static const struct {
-		const struct w2_case *rows;
-		size_t n;
-	} tables[] = {
-		TABLE(size_cases), TABLE(guest_pf_cases),
-		TABLE(ept_fault_cases), TABLE(ad_cases),
-	};
 	static const struct CMUnitTest singles[] = {
 		cmocka_unit_test(cold_walk_4_under_4_is_24_refs_in_order),
 		cmocka_unit_test(cold_walk_5_under_5_is_35_refs_in_order),
@@ -550,26 +533,12 @@ int main(void)
 		cmocka_unit_test(native_walk_is_4_refs),
 		cmocka_unit_test(noncanonical_under_ept_walks_nothing),
 	};
-	size_t nsingles = sizeof(singles) / sizeof(singles[0]);
-	struct CMUnitTest *tests;
-	size_t n = 0, max = nsingles;
-	int failed;
+	struct tl_tests ts = { 0 };
 
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		max += tables[t].n;
-	tests = calloc(max, sizeof(*tests));
-	if (!tests)
-		return 1;
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (size_t i = 0; i < tables[t].n; i++)
-			tests[n++] = (struct CMUnitTest){
-				.name = tables[t].rows[i].name,
-				.test_func = run_case_test,
-				.initial_state = (void *)&tables[t].rows[i],
-			};
-	for (size_t i = 0; i < nsingles; i++)
-		tests[n++] = singles[i];
-	failed = _cmocka_run_group_tests("walk2d", tests, n, NULL, NULL);
-	free(tests);
-	return failed;
+	TL_ROWS(&ts, size_cases, run_case_test);
+	TL_ROWS(&ts, guest_pf_cases, run_case_test);
+	TL_ROWS(&ts, ept_fault_cases, run_case_test);
+	TL_ROWS(&ts, ad_cases, run_case_test);
+	tl_tests_add(&ts, singles, sizeof(singles) / sizeof(singles[0]));
+	return tl_tests_run(&ts, "walk2d");
 }
