@@ -51,6 +51,12 @@ static int map_fail(struct eptsim_error *err, const struct probe_spec *ps,
 			 a, (unsigned long long)m->pmp_from,
 			 (unsigned long long)m->pmp_to,
 			 (unsigned long long)ps->ps_cfg.memory);
+	else if (rc == -ENOSPC)
+		snprintf(why, sizeof(why),
+			 "cannot map %s 0x%llx: the next %s table page would lie beyond the end of memory (0x%llx bytes; see \"memory\" and \"layout\")",
+			 a, (unsigned long long)m->pmp_from,
+			 strcmp(what, "guest") == 0 ? "guest" : "EPT",
+			 (unsigned long long)ps->ps_cfg.memory);
 	else
 		snprintf(why, sizeof(why), "cannot map %s 0x%llx: %s", a,
 			 (unsigned long long)m->pmp_from, strerror(-rc));
