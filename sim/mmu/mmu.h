@@ -23,7 +23,9 @@
  * records every step (memory reference or cache hit) for `eptsim explain`
  * and for tests.  A walk that faults changes nothing in memory, in either
  * dimension: A/D flags are written only after the whole translation
- * succeeded (the SDM allows either; see walk.c).
+ * succeeded (the SDM allows either; see walk.c).  A #PF or an EPT
+ * violation does drop the walk-cache entries for its address, as on
+ * hardware.
  */
 #ifndef EPTSIM_SIM_MMU_MMU_H
 #define EPTSIM_SIM_MMU_MMU_H
@@ -238,7 +240,9 @@ int mmu_regs_check(const struct mmu *m, const char **why) MUST_CHECK;
 /*
  * mmu_translate - translate `req` (see the top of this file).  Always
  * returns with w->stop set; w is entirely written.  Fills the walk caches
- * from a successful walk; a fault does not.
+ * from a successful walk; a fault fills nothing, and a #PF or an EPT
+ * violation drops the cache entries that would serve its address, as the
+ * SDM says a fault does (walk.c).
  */
 void mmu_translate(struct mmu *m, const struct mmu_req *req,
 		   struct mmu_walk *w);
@@ -248,6 +252,10 @@ int mmu_pwc_init(struct mmu_pwc *pw, const struct mmu_pwc_geom *g) MUST_CHECK;
 void mmu_pwc_fini(struct mmu_pwc *pw);
 /* mmu_pwc_flush - drop every entry of every walk cache */
 void mmu_pwc_flush(struct mmu_pwc *pw);
+/* mmu_pwc_flush_va - drop the guest PSC entries that would serve linear address `va` */
+void mmu_pwc_flush_va(struct mmu_pwc *pw, uint64_t va);
+/* mmu_pwc_flush_gpa - drop the EPT PSC and nested TLB entries that would serve `gpa` */
+void mmu_pwc_flush_gpa(struct mmu_pwc *pw, uint64_t gpa);
 
 /* mmu_stop_name - "ok", "page_fault", "ept_violation", ... for reports */
 const char *mmu_stop_name(enum mmu_stop stop);

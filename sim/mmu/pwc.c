@@ -6,6 +6,8 @@
  */
 #include "sim/mmu/mmu.h"
 
+#include "sim/mmu/pte.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -54,4 +56,20 @@ void mmu_pwc_flush(struct mmu_pwc *pw)
 	}
 	if (tlb_array_on(&pw->pw_ntlb))
 		tlb_array_flush_all(&pw->pw_ntlb, false);
+}
+
+void mmu_pwc_flush_va(struct mmu_pwc *pw, uint64_t va)
+{
+	for (unsigned l = 2; l <= MMU_MAX_LEVELS; l++)
+		if (tlb_array_on(&pw->pw_psc[l]))
+			tlb_array_flush_vpn(&pw->pw_psc[l], va >> pt_level_shift(l));
+}
+
+void mmu_pwc_flush_gpa(struct mmu_pwc *pw, uint64_t gpa)
+{
+	for (unsigned l = 2; l <= MMU_MAX_LEVELS; l++)
+		if (tlb_array_on(&pw->pw_epsc[l]))
+			tlb_array_flush_vpn(&pw->pw_epsc[l], gpa >> pt_level_shift(l));
+	if (tlb_array_on(&pw->pw_ntlb))
+		tlb_array_flush_vpn(&pw->pw_ntlb, gpa >> PAGE_SHIFT);
 }

@@ -19,7 +19,8 @@
  *
  * Side effects wait for success.  A/D flags and walk-cache fills are
  * queued (xlate.h) and applied only when the whole translation succeeded,
- * so a walk that faults leaves memory and caches exactly as it found them.
+ * so a walk that faults leaves memory as it found it and fills no cache
+ * (mmu_translate then drops the cache entries the fault invalidates).
  * The SDM lets a processor set A in entries of a walk that later faults
  * (§4.8, §29.3.5); choosing not to, as Bochs does for the guest side, makes
  * a fault a pure function of the tables and keeps retries deterministic.
@@ -331,7 +332,8 @@ static unsigned walk_psc(struct xl *x, unsigned top, uint64_t *table_gpa,
 	return top;
 }
 
-void mmu_translate(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w)
+/* walk_2d - the translation itself; mmu_translate adds what a fault invalidates */
+static void walk_2d(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w)
 {
 	const uint64_t addr_mask = PTE_ADDR_MASK(m->mu_caps.maxphyaddr);
 	const unsigned top = m->mu_regs.la57 ? PT_LEVELS_5 : PT_LEVELS_4;
@@ -496,6 +498,37 @@ void mmu_translate(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w)
 	w->dirty = ((e | (req->acc == MMU_WRITE ? PTE_D : 0)) & PTE_D) != 0;
 	w->global = (e & PTE_G) != 0;
 	w->pkey = pkey;
+}
+
+/*
+ * A fault drops the cached entries that would serve its address (SDM Vol.
+ * 3A §4.10.4.1: a #PF invalidates the paging-structure-cache entries for
+ * the linear address; Vol. 3C §29.4.3.1: an EPT violation invalidates the
+ * guest-physical mappings for the faulting GPA and, when it came from a
+ * linear address, the combined mappings for that address).  The TLB entries
+ * for the page are the TLB's business (sim.c).
+ */
+void mmu_translate(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w)
+{
+	walk_2d(m, req, w);
+	if (m->mu_pwc == NULL)
+		return;
+	switch (w->stop) {
+	case MMU_EPT_VIOLATION:
+		/* and the combined mappings of the linear address */
+		mmu_pwc_flush_gpa(m->mu_pwc, w->fault_gpa);
+		mmu_pwc_flush_va(m->mu_pwc, req->va);
+		break;
+	case MMU_NOT_PRESENT:
+	case MMU_PROTECTION:
+	case MMU_RESERVED:
+		mmu_pwc_flush_va(m->mu_pwc, req->va);
+		break;
+	case MMU_OK:
+	case MMU_NONCANONICAL:
+	case MMU_EPT_MISCONFIG:
+		break;
+	}
 }
 
 int mmu_regs_check(const struct mmu *m, const char **why)

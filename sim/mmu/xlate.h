@@ -4,7 +4,7 @@
  *
  * Nothing a translation does is visible until it has succeeded: A/D flags
  * to write and walk-cache entries to fill are queued here and applied by
- * xlate_commit(), so a fault leaves memory and caches as they were.
+ * xl_commit(), so a fault leaves memory as it was and fills no cache.
  */
 #ifndef EPTSIM_SIM_MMU_XLATE_H
 #define EPTSIM_SIM_MMU_XLATE_H

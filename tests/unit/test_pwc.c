@@ -282,6 +282,72 @@ static void guest_fault_fills_nothing(void **state)
 }
 
 /*
+ * A #PF drops the PSC entries that would serve its linear address (SDM
+ * Vol. 3A §4.10.4.1), and only those.  After a cold walk to VA0 fills
+ * every cache, the neighbour's PTE is cleared: its walk hits PSC[2] and
+ * faults on the PTE (1 reference).  Then VA0 again: its guest PSC entries
+ * (shared with the neighbour: same PML4E, PDPTE, PDE) are gone, so it
+ * walks all 4 guest levels, but the EPT side (nested TLB for the table
+ * pages and the final page) still hits: 4 references, no guest PSC hit.
+ */
+static void page_fault_drops_the_psc_entries_of_its_address(void **state)
+{
+	struct mmufix f = { 0 };
+	struct mmu_walk w;
+
+	(void)state;
+	machine(&f, 4, 4, ALL);
+	walk(&f, VA0, MMU_READ, 24, &w);
+	mf_mod(&f, mf_gentry(&f, NEXT_PAGE, 1), 0, PTE_P);
+	mf_xlate(&f, NEXT_PAGE | OFF, MMU_READ, true, &w);
+	assert_int_equal(w.stop, MMU_NOT_PRESENT);
+	assert_int_equal(w.psc_hits, 1);
+	assert_int_equal(w.mem_refs, 1);
+	walk(&f, VA0, MMU_READ, 4, &w);
+	assert_int_equal(w.psc_hits, 0);
+	assert_int_equal(w.ntlb_hits, 5);
+	mmufix_stop(&f);
+}
+
+/*
+ * An EPT violation drops the nested TLB and EPT PSC entries for its GPA and
+ * the combined (guest PSC) entries for its linear address (SDM Vol. 3C
+ * §29.4.3.1).  The neighbour's final GPA loses its EPT PTE (not present):
+ * its walk (guest PSC[2] hit, 1 guest PTE, EPT PSC[2] hit, 1 EPT PTE) is a
+ * violation.
+ * Its EPT PSC[2] entry also served G0 (same EPT PT), so VA0 again walks the
+ * guest fully (4 guest references, each table page a nested TLB hit) and
+ * finds G0 in the nested TLB, which the violation did not touch: 4.
+ * The neighbour itself, mapped again: VA0's walk refilled the guest PSC
+ * entries the two share, so 1 guest PTE; its final GPA is in no cache (the
+ * violation dropped the EPT PSC entries on its path at every level), so
+ * the EPT is walked in full: 1 + 4 = 5.
+ */
+static void ept_violation_drops_the_entries_of_its_gpa_and_address(void **state)
+{
+	struct mmufix f = { 0 };
+	uint64_t pte;
+	struct mmu_walk w;
+
+	(void)state;
+	machine(&f, 4, 4, ALL);
+	walk(&f, VA0, MMU_READ, 24, &w);
+	pte = mf_eentry(&f, G0 + 0x1000, 1);
+	mf_mod(&f, pte, 0, EPT_RWX | EPT_UX);
+	mf_xlate(&f, NEXT_PAGE | OFF, MMU_READ, false, &w);
+	assert_int_equal(w.stop, MMU_EPT_VIOLATION);
+	assert_int_equal(w.mem_refs, 2);
+	walk(&f, VA0, MMU_READ, 4, &w);
+	assert_int_equal(w.psc_hits, 0);
+	assert_int_equal(w.ntlb_hits, 5);
+	mf_mod(&f, pte, EPT_RWX | EPT_UX, 0);
+	walk(&f, NEXT_PAGE, MMU_READ, 5, &w);
+	assert_int_equal(w.psc_hits, 1);
+	assert_int_equal(w.epsc_hits, 0);
+	mmufix_stop(&f);
+}
+
+/*
  * A guest PSC entry carries the rights of the levels it skips (mmu.h):
  * U/S = 0 in the PDPTE still denies a user access that hits PSC[2].  The
  * PTE is read (1 reference), the rights fault comes before the final GPA.
@@ -374,6 +440,8 @@ int main(void)
 		cmocka_unit_test(flush_empties_every_cache),
 		cmocka_unit_test(failed_walk_fills_nothing),
 		cmocka_unit_test(guest_fault_fills_nothing),
+		cmocka_unit_test(page_fault_drops_the_psc_entries_of_its_address),
+		cmocka_unit_test(ept_violation_drops_the_entries_of_its_gpa_and_address),
 		cmocka_unit_test(psc_hit_keeps_upper_rights),
 		cmocka_unit_test(nested_tlb_entry_keeps_ept_rights),
 		cmocka_unit_test(ept_ad_write_after_cached_read_sets_both_d),
