@@ -271,7 +271,7 @@ static struct xl_s2req walk_s2_final(const struct mmu *m,
 struct walk_level {
 	uint64_t *wl_ptr;       /* the entry in host memory */
 	uint64_t wl_gpa;        /* its guest-physical address */
-	unsigned wl_eperm;      /* EPT rights on its page (all rights natively) */
+	unsigned wl_eperm;      /* EPT rights on its page (0 natively, unused) */
 };
 
 /*
@@ -402,8 +402,7 @@ static void walk_2d(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w
 			if (!ept_xlate(x, &sr, &s2))
 				return;
 			hpa = s2.s2_hpa;
-			eperm = m->mu_ept.me_enabled ? s2.s2_eperm
-						     : MMU_EPERM_R | MMU_EPERM_W;
+			eperm = s2.s2_eperm; /* 0 natively: only read under EPT */
 			/* the PSC entry of the level above points at this table */
 			if (level < top && pw && tlb_array_on(&pw->pw_psc[level + 1]))
 				xl_fill(x, &pw->pw_psc[level + 1], &(struct tlb_entry){

@@ -227,6 +227,41 @@ static void walk_caches_off_read_every_level(void **state)
 }
 
 /*
+ * With machine.caps.la57 the kernel model builds 5-level tables, and every
+ * walk starts at the PML5.  Caches off, as above: the first walk stops at
+ * the empty PML5 (1), the retry reads 5 levels, every later page 2 x 5:
+ * 1 + 5 + 63 * 10 = 636 references; 4 tables below the PML5, plus the PML5.
+ */
+static void la57_machine_walks_five_levels(void **state)
+{
+	char *dir = tl_tmpdir();
+	char *rp = tl_path(dir, "r.json");
+	json_t *r;
+
+	(void)state;
+	run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", rp,
+				 "--set", "memory=16MiB",
+				 "--set", "machine.caps.la57=true",
+				 "--set", "source.pattern=sequential",
+				 "--set", "source.footprint=256KiB",
+				 "--set", "source.accesses=65536",
+				 "--set", "source.write_fraction=0",
+				 "--set", "machine.walk_cache.pml5.entries=0",
+				 "--set", "machine.walk_cache.pml4.entries=0",
+				 "--set", "machine.walk_cache.pdpt.entries=0",
+				 "--set", "machine.walk_cache.pd.entries=0",
+				 NULL }, 0);
+	r = load(rp);
+	assert_int_equal(counter(r, "walks.count"), 2 * 64);
+	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 5 + 63 * 10);
+	assert_int_equal(counter(r, "faults.pt_pages"), 4);
+	assert_int_equal(counter(r, "memory.pt_frames"), 5);
+	json_decref(r);
+	free(rp);
+	tl_rmtree(dir);
+}
+
+/*
  * A write that faults is retried, and the retry's walk sets D, so the TLB
  * entry it fills is dirty: writing the same 8 pages again hits in L1 with
  * no assist.  (If fills dropped D, each second write would walk again.)
@@ -384,6 +419,7 @@ int main(void)
 		cmocka_unit_test(report_config_reproduces_the_run),
 		cmocka_unit_test(counts_match_the_paging_model),
 		cmocka_unit_test(walk_caches_off_read_every_level),
+		cmocka_unit_test(la57_machine_walks_five_levels),
 		cmocka_unit_test(writes_that_fault_fill_dirty_entries),
 		cmocka_unit_test(samples_every_n_accesses),
 		cmocka_unit_test(out_of_memory_exits_1_with_a_report),
