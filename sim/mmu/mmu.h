@@ -64,6 +64,7 @@ struct mmu_regs {
 	bool smap;              /* CR4.SMAP */
 	bool pke;               /* CR4.PKE: protection keys for user pages */
 	bool ac;                /* RFLAGS.AC: SMAP off for explicit accesses */
+	bool pcide;             /* CR4.PCIDE: CR3 bits 11:0 are the PCID */
 	uint32_t pkru;          /* PKRU: AD = bit 2i, WD = bit 2i+1 for key i */
 };
 
@@ -113,7 +114,31 @@ struct mmu {
 	struct mmu_regs mu_regs;
 	struct mmu_ept mu_ept;
 	struct mmu_pwc *mu_pwc; /* NULL: no walk caches */
+	uint16_t mu_vpid;       /* the current VPID: tags what the walk caches hold */
 };
+
+/* the PCID of CR3 (SDM Vol. 3A §4.10.1): bits 11:0 with CR4.PCIDE, else 0 */
+#define MMU_PCID_MASK 0xfffu
+
+/*
+ * mmu_tag - the context of the linear or combined mappings a walk of `m`
+ * makes and uses now (tlb.h): the VPID, the PCID, and the EP4TA if EPT is
+ * in use.  mmu_gptag - the context of guest-physical mappings: the EP4TA.
+ */
+static inline struct tlb_tag mmu_tag(const struct mmu *m)
+{
+	return (struct tlb_tag){
+		.tg_vpid = m->mu_vpid,
+		.tg_pcid = m->mu_regs.pcide ? (uint16_t)(m->mu_regs.cr3 & MMU_PCID_MASK) : 0,
+		.tg_ept = m->mu_ept.me_enabled,
+		.tg_ep4ta = m->mu_ept.me_enabled ? m->mu_ept.me_root : 0,
+	};
+}
+
+static inline struct tlb_tag mmu_gptag(const struct mmu *m)
+{
+	return (struct tlb_tag){ .tg_ept = true, .tg_ep4ta = m->mu_ept.me_root };
+}
 
 /* one access to translate (const input) */
 struct mmu_req {
@@ -180,6 +205,9 @@ struct mmu_step {
 	uint64_t ms_entry;
 };
 
+/* the most memory references one walk can make: 5 x 5 EPT + 5 guest + 5 final */
+#define MMU_MAX_REFS 35u
+
 /* 5 guest levels x (hit + 5 EPT refs + nested hit + PSC hit + guest ref) + final */
 #define MMU_MAX_STEPS 64u
 
@@ -191,6 +219,8 @@ struct mmu_walk {
 	unsigned mem_refs;      /* memory references, both dimensions */
 	uint16_t refs[2][MMU_MAX_LEVELS + 1]; /* [enum mmu_dim][level] */
 	unsigned psc_hits, epsc_hits, ntlb_hits;
+	unsigned s2_lookups;    /* stage-2 translations (each probes the nested TLB first) */
+	unsigned epsc_lookups;  /* stage-2 translations that probed the EPT PSCs */
 	unsigned levels;        /* guest paging levels (4 or 5) */
 	/* when stop == MMU_OK: */
 	uint64_t gpa;           /* guest-physical address of req->va */
@@ -252,10 +282,15 @@ int mmu_pwc_init(struct mmu_pwc *pw, const struct mmu_pwc_geom *g) MUST_CHECK;
 void mmu_pwc_fini(struct mmu_pwc *pw);
 /* mmu_pwc_flush - drop every entry of every walk cache */
 void mmu_pwc_flush(struct mmu_pwc *pw);
-/* mmu_pwc_flush_va - drop the guest PSC entries that would serve linear address `va` */
-void mmu_pwc_flush_va(struct mmu_pwc *pw, uint64_t va);
-/* mmu_pwc_flush_gpa - drop the EPT PSC and nested TLB entries that would serve `gpa` */
-void mmu_pwc_flush_gpa(struct mmu_pwc *pw, uint64_t gpa);
+/*
+ * mmu_pwc_invalidate - drop the guest PSC entries (linear and combined
+ * mappings) that `lin` selects, and the EPT PSC and nested TLB entries
+ * (guest-physical mappings) that `gp` selects; NULL selects none.  A PSC
+ * entry for level L has te_shift = the shift of level L, so TLB_SEL_ADDR
+ * picks the entries that would serve that address.  Returns the count.
+ */
+unsigned mmu_pwc_invalidate(struct mmu_pwc *pw, const struct tlb_sel *lin,
+			    const struct tlb_sel *gp);
 
 /* mmu_stop_name - "ok", "page_fault", "ept_violation", ... for reports */
 const char *mmu_stop_name(enum mmu_stop stop);

@@ -1,7 +1,7 @@
 /*
- * pwc.c - the walk caches' lifetime (see mmu.h): the guest and EPT
- * paging-structure caches and the nested TLB are set-associative LRU
- * arrays (sim/tlb/tlb.h) with their own tags; walk.c and ept.c probe and
+ * pwc.c - the walk caches' lifetime and invalidation (see mmu.h): the
+ * guest and EPT paging-structure caches and the nested TLB are tagged
+ * set-associative LRU arrays (sim/tlb/tlb.h); walk.c and ept.c probe and
  * fill them.  An array with no entries stays zeroed: switched off.
  */
 #include "sim/mmu/mmu.h"
@@ -17,7 +17,7 @@ static int pwc_array_init(struct tlb_array *ta, const struct tlb_geom *g)
 		memset(ta, 0, sizeof(*ta));
 		return 0;
 	}
-	return tlb_array_init(ta, g);
+	return tlb_array_init(ta, g, TLB_LRU, 0);
 }
 
 int mmu_pwc_init(struct mmu_pwc *pw, const struct mmu_pwc_geom *g)
@@ -50,26 +50,26 @@ void mmu_pwc_flush(struct mmu_pwc *pw)
 {
 	for (unsigned l = 0; l <= MMU_MAX_LEVELS; l++) {
 		if (tlb_array_on(&pw->pw_psc[l]))
-			tlb_array_flush_all(&pw->pw_psc[l], false);
+			tlb_array_invalidate(&pw->pw_psc[l], &(struct tlb_sel){ 0 });
 		if (tlb_array_on(&pw->pw_epsc[l]))
-			tlb_array_flush_all(&pw->pw_epsc[l], false);
+			tlb_array_invalidate(&pw->pw_epsc[l], &(struct tlb_sel){ 0 });
 	}
 	if (tlb_array_on(&pw->pw_ntlb))
-		tlb_array_flush_all(&pw->pw_ntlb, false);
+		tlb_array_invalidate(&pw->pw_ntlb, &(struct tlb_sel){ 0 });
 }
 
-void mmu_pwc_flush_va(struct mmu_pwc *pw, uint64_t va)
+unsigned mmu_pwc_invalidate(struct mmu_pwc *pw, const struct tlb_sel *lin,
+			    const struct tlb_sel *gp)
 {
-	for (unsigned l = 2; l <= MMU_MAX_LEVELS; l++)
-		if (tlb_array_on(&pw->pw_psc[l]))
-			tlb_array_flush_vpn(&pw->pw_psc[l], va >> pt_level_shift(l));
-}
+	unsigned n = 0;
 
-void mmu_pwc_flush_gpa(struct mmu_pwc *pw, uint64_t gpa)
-{
-	for (unsigned l = 2; l <= MMU_MAX_LEVELS; l++)
-		if (tlb_array_on(&pw->pw_epsc[l]))
-			tlb_array_flush_vpn(&pw->pw_epsc[l], gpa >> pt_level_shift(l));
-	if (tlb_array_on(&pw->pw_ntlb))
-		tlb_array_flush_vpn(&pw->pw_ntlb, gpa >> PAGE_SHIFT);
+	for (unsigned l = 2; l <= MMU_MAX_LEVELS; l++) {
+		if (lin && tlb_array_on(&pw->pw_psc[l]))
+			n += tlb_array_invalidate(&pw->pw_psc[l], lin);
+		if (gp && tlb_array_on(&pw->pw_epsc[l]))
+			n += tlb_array_invalidate(&pw->pw_epsc[l], gp);
+	}
+	if (gp && tlb_array_on(&pw->pw_ntlb))
+		n += tlb_array_invalidate(&pw->pw_ntlb, gp);
+	return n;
 }
