@@ -2,8 +2,9 @@
  * vm_phys.c - the physical frame allocator of one kernel instance (see
  * vm_phys.h).
  *
- * Frames [1, vp_bump) have been handed out at least once and have metadata;
- * frames [vp_bump, vp_frames) never were, and their metadata chunk may not
+ * Frames [first, vp_bump) have been handed out at least once and have
+ * metadata (first is 1, or what vm_phys_init_range was given); frames
+ * [vp_bump, vp_frames) never were, and their metadata chunk may not
  * exist yet.  A returned frame goes on the head of a LIFO list threaded
  * through vmp_next, so the order of allocations is a pure function of the
  * order of calls.  vp_count[VMP_FREE] is the number of frames that can still
@@ -24,11 +25,20 @@
 
 int vm_phys_init(struct vm_phys *vp, struct pmem *mem)
 {
+	return vm_phys_init_range(vp, mem, 1, mem->pm_frames);
+}
+
+int vm_phys_init_range(struct vm_phys *vp, struct pmem *mem, uint64_t first,
+		       uint64_t end)
+{
+	ES_ASSERT(first <= end && end <= mem->pm_frames,
+		  "first=%llu end=%llu frames=%llu", (unsigned long long)first,
+		  (unsigned long long)end, (unsigned long long)mem->pm_frames);
 	memset(vp, 0, sizeof(*vp));
 	vp->vp_mem = mem;
-	vp->vp_frames = mem->pm_frames;
-	vp->vp_bump = 1; /* frame 0 means "none" */
-	vp->vp_count[VMP_FREE] = vp->vp_frames ? vp->vp_frames - 1 : 0;
+	vp->vp_frames = end;
+	vp->vp_bump = first ? first : 1; /* frame 0 means "none" */
+	vp->vp_count[VMP_FREE] = end > vp->vp_bump ? end - vp->vp_bump : 0;
 	vp->vp_nchunks =
 		(vp->vp_frames + VMP_CHUNK_FRAMES - 1) >> VMP_CHUNK_SHIFT;
 	if (vp->vp_nchunks == 0)

@@ -38,6 +38,13 @@ struct vm_phys {
 
 /* vm_phys_init - manage all frames of `mem`. */
 int vm_phys_init(struct vm_phys *vp, struct pmem *mem) MUST_CHECK;
+
+/*
+ * vm_phys_init_range - manage frames [first, end) of `mem` only (frame 0
+ * never): a VM's guest memory and the host's own frames share one pmem.
+ */
+int vm_phys_init_range(struct vm_phys *vp, struct pmem *mem, uint64_t first,
+		       uint64_t end) MUST_CHECK;
 void vm_phys_fini(struct vm_phys *vp);
 
 /*

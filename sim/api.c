@@ -79,6 +79,18 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	}
 	r->er_stop = s->s_stop;
 	memcpy(r->er_ctr, s->s_ctr, sizeof(r->er_ctr));
+	memcpy(r->er_hist, s->s_hist, sizeof(r->er_hist));
+	r->er_cpus = calloc(s->s_vm.vm_nvcpus, sizeof(*r->er_cpus));
+	if (!r->er_cpus) {
+		sim_fini(s);
+		cfg_errf(err, "the host ran out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	r->er_ncpus = s->s_vm.vm_nvcpus;
+	for (unsigned i = 0; i < r->er_ncpus; i++)
+		sim_cpu_result(s, i, &r->er_cpus[i].ec_state, r->er_cpus[i].ec_ctr,
+			       r->er_cpus[i].ec_hist);
 	r->er_samples = s->s_samples;
 	r->er_nsamples = s->s_nsamples;
 	s->s_samples = NULL;    /* the result owns them now */
@@ -97,6 +109,7 @@ void eptsim_result_free(struct eptsim_result *res)
 	if (!res)
 		return;
 	free(res->er_samples);
+	free(res->er_cpus);
 	free(res);
 }
 

@@ -21,6 +21,7 @@
 #include "sim/mmu/mmu.h"
 #include "sim/synth.h"
 #include "sim/tlb/tlb.h"
+#include "sim/vmx/vmx.h"
 
 /*
  * Origins are ranked by layer so that a cross-key error blames the key
@@ -632,9 +633,74 @@ static int check_geom(struct loader *L, const char *path, uint64_t entries,
 	return -EINVAL;
 }
 
+/*
+ * check_tlb - one TLB level at dotted `path`: each page size's array off
+ * or valid, the 4 KiB array present, share_2m only without a 2 MiB array.
+ */
 static int check_tlb(struct loader *L, const char *path, const struct cfg_tlb *t)
 {
-	return check_geom(L, path, t->entries, t->ways, false);
+	char k[64], k2[64];
+
+	for (unsigned p = 0; p < TLB_NPSIZE; p++) {
+		int rc;
+
+		snprintf(k, sizeof(k), "%s.%s", path, cfg_psize_names[p]);
+		rc = check_geom(L, k, t->size[p].entries, t->size[p].ways,
+				p != TLB_4K);
+		if (rc < 0)
+			return rc;
+	}
+	if (t->share_2m && t->size[TLB_2M].entries != 0) {
+		snprintf(k, sizeof(k), "%s.share_2m", path);
+		snprintf(k2, sizeof(k2), "%s.2m.entries", path);
+		cfg_errf(L->err,
+			 "%s: %s: 2 MiB pages share the 4 KiB array, so %s must be 0, got %llu",
+			 blame(L, k, k2), k, k2,
+			 (unsigned long long)t->size[TLB_2M].entries);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the EPT table pages that can map `bytes` of guest memory with 4 KiB pages, 4 levels */
+static uint64_t ept_table_pages(uint64_t bytes)
+{
+	uint64_t n = 0, span = UINT64_C(1) << 21;
+
+	for (unsigned l = 1; l <= 4; l++, span <<= 9)
+		n += (bytes + span - 1) / span;
+	return n;
+}
+
+/* check_vm - the VM keys against the machine and memory */
+static int check_vm(struct loader *L)
+{
+	const struct cfg *c = L->c;
+	const uint64_t page = UINT64_C(1) << tlb_psize_shift((enum tlb_psize)c->vm.ept_page);
+	const uint64_t need = c->vm.memory + (ept_table_pages(c->vm.memory) + 2) * PAGE_SIZE;
+
+	if (!c->vm.enabled)
+		return 0;
+	if ((c->vm.ept_page == TLB_2M && !c->machine.caps.ept_2m) ||
+	    (c->vm.ept_page == TLB_1G && !c->machine.caps.ept_1g)) {
+		cfg_errf(L->err, "%s: vm.ept_page: \"%s\" EPT pages are not supported by the machine (machine.caps.ept_%s is false)",
+			 blame(L, "vm.ept_page", c->vm.ept_page == TLB_2M ? "machine.caps.ept_2m" : "machine.caps.ept_1g"),
+			 cfg_psize_names[c->vm.ept_page], c->vm.ept_page == TLB_2M ? "2m" : "1g");
+		return -EINVAL;
+	}
+	if (c->vm.memory % page != 0) {
+		cfg_errf(L->err, "%s: vm.memory: expected a multiple of the EPT page size (%s), got %llu",
+			 blame(L, "vm.memory", "vm.ept_page"), cfg_psize_names[c->vm.ept_page],
+			 (unsigned long long)c->vm.memory);
+		return -EINVAL;
+	}
+	if (need > c->memory) {
+		cfg_errf(L->err, "%s: vm.memory: %llu bytes of guest memory and up to %llu of EPT tables do not fit in memory (%llu bytes)",
+			 blame(L, "vm.memory", "memory"), (unsigned long long)c->vm.memory,
+			 (unsigned long long)(need - c->vm.memory), (unsigned long long)c->memory);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* check_cache - the walk cache at dotted `path`: off, or a valid geometry */
@@ -684,11 +750,17 @@ static int check(struct loader *L)
 	const char *why = NULL;
 	int rc;
 
-	rc = check_tlb(L, "machine.tlb.l1d", &c->machine.l1d);
+	rc = check_tlb(L, "machine.tlb.l1d", &c->machine.tlb.l1d);
 	if (rc == 0)
-		rc = check_tlb(L, "machine.tlb.stlb", &c->machine.stlb);
+		rc = check_tlb(L, "machine.tlb.l1i", &c->machine.tlb.l1i);
+	if (rc == 0)
+		rc = check_tlb(L, "machine.tlb.stlb", &c->machine.tlb.stlb);
 	if (rc == 0)
 		rc = check_walk_caches(L);
+	if (rc == 0)
+		rc = check_cache(L, "machine.pt_cache", &c->machine.pt_cache);
+	if (rc == 0)
+		rc = check_vm(L);
 	if (rc < 0)
 		return rc;
 	if (c->machine.maxphyaddr < 64 &&
@@ -798,6 +870,48 @@ void cfg_pwc_geom(const struct cfg *c, struct mmu_pwc_geom *g)
 	psc_geom(&c->machine.walk_cache.guest, g->psc);
 	psc_geom(&c->machine.walk_cache.ept, g->epsc);
 	g->ntlb = cache_geom(&c->machine.walk_cache.nested_tlb);
+}
+
+static void tlb_level_config(const struct cfg_tlb *t, struct tlb_level_geom *g)
+{
+	for (unsigned p = 0; p < TLB_NPSIZE; p++)
+		g->size[p] = cache_geom(&t->size[p]);
+	g->share_2m = t->share_2m;
+}
+
+void cfg_vcpu_config(const struct cfg *c, struct vcpu_config *v)
+{
+	memset(v, 0, sizeof(*v));
+	tlb_level_config(&c->machine.tlb.l1d, &v->vcc_tlb.l1[TLB_DATA]);
+	tlb_level_config(&c->machine.tlb.l1i, &v->vcc_tlb.l1[TLB_INSN]);
+	tlb_level_config(&c->machine.tlb.stlb, &v->vcc_tlb.stlb);
+	v->vcc_tlb.policy = (enum tlb_policy)c->machine.tlb.replacement;
+	v->vcc_tlb.seed = c->seed;
+	cfg_pwc_geom(c, &v->vcc_pwc);
+	v->vcc_ptc = cache_geom(&c->machine.pt_cache);
+	cfg_mmu_caps(c, &v->vcc_caps);
+	v->vcc_vmx = (struct vmx_caps){
+		.vpid = c->machine.caps.vpid,
+		.invept_single = c->machine.caps.invept_single_context,
+		.invept_all = c->machine.caps.invept_all_context,
+		.invvpid_addr = c->machine.caps.invvpid_individual_address,
+		.invvpid_single = c->machine.caps.invvpid_single_context,
+		.invvpid_all = c->machine.caps.invvpid_all_context,
+		.invvpid_single_g = c->machine.caps.invvpid_single_context_retaining_globals,
+		.pcid = c->machine.caps.pcid,
+		.invpcid = c->machine.caps.invpcid,
+		.posted = c->machine.caps.posted_interrupts,
+	};
+	v->vcc_costs = (struct vmx_costs){
+		.vm_exit = c->machine.cycles.vm_exit,
+		.vm_entry = c->machine.cycles.vm_entry,
+		.invept = c->machine.cycles.invept,
+		.invvpid = c->machine.cycles.invvpid,
+		.invlpg = c->machine.cycles.invlpg,
+		.invpcid = c->machine.cycles.invpcid,
+		.mov_cr3 = c->machine.cycles.mov_cr3,
+		.ipi = c->machine.cycles.ipi,
+	};
 }
 
 /* default_name - the workload file's name without directory and ".json" */

@@ -19,16 +19,17 @@
 #define CFG_NAME_MAX 64
 #define CFG_TEXT_MAX 160
 
-struct cfg_tlb {
-	uint64_t entries;
-	uint64_t ways;
-	uint64_t latency;
-};
-
-/* a walk cache's geometry; 0 entries: switched off */
+/* a set-associative array's geometry; 0 entries: switched off */
 struct cfg_cache {
 	uint64_t entries;
 	uint64_t ways;
+};
+
+/* one TLB level: an array per page size (4 KiB, 2 MiB, 1 GiB) */
+struct cfg_tlb {
+	struct cfg_cache size[3];       /* [enum tlb_psize] */
+	bool share_2m;                  /* 2 MiB pages live in the 4 KiB array */
+	uint64_t latency;
 };
 
 /* the walk caches of one dimension, by the level of the entries they hold */
@@ -55,8 +56,22 @@ struct cfg {
 			bool ept_1g;
 			bool ept_ad;
 			bool ept_mode_based_exec;
+			bool vpid;
+			bool invept_single_context;
+			bool invept_all_context;
+			bool invvpid_individual_address;
+			bool invvpid_single_context;
+			bool invvpid_all_context;
+			bool invvpid_single_context_retaining_globals;
+			bool pcid;
+			bool invpcid;
+			bool posted_interrupts;
 		} caps;
-		struct cfg_tlb l1d, stlb;
+		struct {
+			uint64_t replacement;   /* enum tlb_policy */
+			struct cfg_tlb l1d, l1i, stlb;
+		} tlb;
+		struct cfg_cache pt_cache;      /* page-table lines */
 		struct {
 			struct cfg_psc guest;   /* machine.walk_cache.{pml5,...} */
 			struct cfg_psc ept;     /* machine.walk_cache.ept.{pml5,...} */
@@ -65,11 +80,31 @@ struct cfg {
 		struct {
 			uint64_t instruction;
 			uint64_t walk_cache_hit;
-			uint64_t pte_read;
+			uint64_t pt_cache_hit;
+			uint64_t memory;
 			uint64_t page_fault;
 			uint64_t page_zero;
+			uint64_t ept_fill;
+			uint64_t vm_exit;
+			uint64_t vm_entry;
+			uint64_t invept;
+			uint64_t invvpid;
+			uint64_t invlpg;
+			uint64_t invpcid;
+			uint64_t mov_cr3;
+			uint64_t ipi;
 		} cycles;
 	} machine;
+	uint64_t cpus;                  /* (v)CPUs running the workload */
+	uint64_t quantum;               /* accesses per turn of a (v)CPU */
+	struct {
+		bool enabled;
+		uint64_t memory;        /* guest-physical memory, bytes */
+		bool vpid;
+		bool ept_ad;
+		uint64_t ept_page;      /* enum tlb_psize: the host's EPT page size */
+		bool posted_interrupts;
+	} vm;
 	struct {
 		uint64_t kind;          /* enum cfg_source_kind */
 		uint64_t pattern;       /* enum synth_pattern */
@@ -126,5 +161,9 @@ const struct cfg_key *cfg_key_find(const char *path);
 
 /* the names of the synthetic patterns, in enum synth_pattern order */
 extern const char *const cfg_pattern_names[];
+/* "lru", "fifo", "nru", "random": enum tlb_policy order */
+extern const char *const cfg_policy_names[];
+/* "4k", "2m", "1g": enum tlb_psize order */
+extern const char *const cfg_psize_names[];
 
 #endif

@@ -10,13 +10,14 @@
 #include "eptsim.h"
 #include "sim/cfg.h"
 
-#define CFG_MAX_KEYS 128
+#define CFG_MAX_KEYS 256
 /* sample rows a run may keep: 1e6 rows of every counter is ~200 MB */
 #define CFG_MAX_SAMPLES UINT64_C(1000000)
 
 struct synth_params;
 struct mmu_caps;
 struct mmu_pwc_geom;
+struct vcpu_config;
 
 /*
  * cfg_load - resolve a configuration: schema defaults, then the preset
@@ -68,6 +69,9 @@ void cfg_mmu_caps(const struct cfg *c, struct mmu_caps *caps);
 
 /* cfg_pwc_geom - the walk caches' geometry of machine.walk_cache */
 void cfg_pwc_geom(const struct cfg *c, struct mmu_pwc_geom *g);
+
+/* cfg_vcpu_config - how to build each (v)CPU: TLBs, walk caches, line cache, caps, costs */
+void cfg_vcpu_config(const struct cfg *c, struct vcpu_config *v);
 
 /*
  * cfg_load_json_file - parse `path` as a JSON object (duplicate keys

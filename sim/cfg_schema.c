@@ -21,6 +21,8 @@ const char *const cfg_pattern_names[] = {
 	"sequential", "strided", "uniform", "zipf", "chase", NULL
 };
 static const char *const source_kinds[] = { "synthetic", NULL };
+const char *const cfg_policy_names[] = { "lru", "fifo", "nru", "random", NULL };
+const char *const cfg_psize_names[] = { "4k", "2m", "1g", NULL };
 
 #define STR(p, f, def, doc)                                                    \
 	{ .ck_path = p, .ck_type = CFG_STRING, .ck_off = OFF(f),               \
@@ -41,17 +43,22 @@ static const char *const source_kinds[] = { "synthetic", NULL };
 #define BOOL(p, f, def, doc)                                                   \
 	{ .ck_path = p, .ck_type = CFG_BOOL, .ck_off = OFF(f),                 \
 	  .ck_default = def, .ck_doc = doc }
-#define TLB(lvl, n_ent, n_ways, n_lat, what)                                         \
-	UINT("machine.tlb." #lvl ".entries", machine.lvl.entries, 1, 65536,    \
-	     #n_ent, "entries of the " what " (4 KiB pages)"),                   \
-	UINT("machine.tlb." #lvl ".ways", machine.lvl.ways, 1, 64, #n_ways,      \
-	     "associativity of the " what "; entries / ways must be a power of two"), \
-	UINT("machine.tlb." #lvl ".latency", machine.lvl.latency, 0, 1000,     \
-	     #n_lat, "cycles of a lookup in the " what ", charged for every lookup that reaches it")
+/* one TLB level: an array per page size, the 2 MiB sharing, the latency */
+#define TLB(lvl, e4, w4, e2, w2, e1, w1, share, lat, what)                      \
+	CACHE("machine.tlb." #lvl ".4k", machine.tlb.lvl.size[0], e4, w4,      \
+	      what " array for 4 KiB pages (required)"),                        \
+	CACHE("machine.tlb." #lvl ".2m", machine.tlb.lvl.size[1], e2, w2,      \
+	      what " array for 2 MiB pages"),                                   \
+	CACHE("machine.tlb." #lvl ".1g", machine.tlb.lvl.size[2], e1, w1,      \
+	      what " array for 1 GiB pages"),                                   \
+	BOOL("machine.tlb." #lvl ".share_2m", machine.tlb.lvl.share_2m, #share, \
+	     "2 MiB pages live in the " what " 4 KiB array (its 2m entries must then be 0)"), \
+	UINT("machine.tlb." #lvl ".latency", machine.tlb.lvl.latency, 0, 1000, \
+	     #lat, "cycles of a lookup in the " what ", charged for every lookup that reaches it")
 /* a walk cache at dotted `p` (struct cfg_cache `f`); 0 entries: off */
 #define CACHE(p, f, n_ent, n_ways, what)                                       \
 	UINT(p ".entries", f.entries, 0, 65536, #n_ent,                        \
-	     "entries of the " what "; 0: switched off"),                       \
+	     "entries of the " what "; 0: none"),                               \
 	UINT(p ".ways", f.ways, 1, 64, #n_ways,                                \
 	     "associativity of the " what "; entries / ways must be a power of two")
 
@@ -92,8 +99,32 @@ static const struct cfg_key schema[] = {
 	BOOL("machine.caps.ept_mode_based_exec", machine.caps.ept_mode_based_exec,
 	     "false",
 	     "mode-based execute control for EPT (IA32_VMX_PROCBASED_CTLS2 allowed-1 bit 54, secondary control 22): separate supervisor and user execute rights"),
-	TLB(l1d, 64, 4, 0, "first-level data TLB"),
-	TLB(stlb, 1536, 12, 9, "second-level (shared) TLB"),
+	BOOL("machine.caps.vpid", machine.caps.vpid, "true",
+	     "virtual-processor identifiers (IA32_VMX_PROCBASED_CTLS2 allowed-1 bit 37); false: a VM runs without VPID and every VM entry and exit flushes"),
+	BOOL("machine.caps.invept_single_context", machine.caps.invept_single_context, "true",
+	     "INVEPT single-context (IA32_VMX_EPT_VPID_CAP[25])"),
+	BOOL("machine.caps.invept_all_context", machine.caps.invept_all_context, "true",
+	     "INVEPT all-context (IA32_VMX_EPT_VPID_CAP[26])"),
+	BOOL("machine.caps.invvpid_individual_address", machine.caps.invvpid_individual_address, "true",
+	     "INVVPID individual-address (IA32_VMX_EPT_VPID_CAP[40])"),
+	BOOL("machine.caps.invvpid_single_context", machine.caps.invvpid_single_context, "true",
+	     "INVVPID single-context (IA32_VMX_EPT_VPID_CAP[41])"),
+	BOOL("machine.caps.invvpid_all_context", machine.caps.invvpid_all_context, "true",
+	     "INVVPID all-context (IA32_VMX_EPT_VPID_CAP[42])"),
+	BOOL("machine.caps.invvpid_single_context_retaining_globals",
+	     machine.caps.invvpid_single_context_retaining_globals, "true",
+	     "INVVPID single-context-retaining-globals (IA32_VMX_EPT_VPID_CAP[43])"),
+	BOOL("machine.caps.pcid", machine.caps.pcid, "true",
+	     "process-context identifiers (CPUID.01H:ECX[17])"),
+	BOOL("machine.caps.invpcid", machine.caps.invpcid, "true",
+	     "the INVPCID instruction (CPUID.(EAX=07H,ECX=0):EBX[10])"),
+	BOOL("machine.caps.posted_interrupts", machine.caps.posted_interrupts, "true",
+	     "posted-interrupt processing (IA32_VMX_PINBASED_CTLS allowed-1 bit 7): an IPI reaches a running vCPU without a VM exit"),
+	ENUM("machine.tlb.replacement", machine.tlb.replacement, cfg_policy_names,
+	     "\"lru\"", "replacement in every TLB array: lru, fifo, nru (one referenced bit per way) or random (seeded)"),
+	TLB(l1d, 64, 4, 32, 4, 4, 4, false, 0, "first-level data TLB"),
+	TLB(l1i, 128, 8, 8, 8, 0, 1, false, 0, "first-level instruction TLB"),
+	TLB(stlb, 1536, 12, 0, 1, 16, 4, true, 9, "second-level TLB (shared by instructions and data)"),
 	CACHE("machine.walk_cache.pml5", machine.walk_cache.guest.pml5, 2, 2,
 	      "PML5E cache (guest paging-structure cache of PML5 entries)"),
 	CACHE("machine.walk_cache.pml4", machine.walk_cache.guest.pml4, 2, 2,
@@ -113,17 +144,56 @@ static const struct cfg_key schema[] = {
 	CACHE("machine.walk_cache.nested_tlb", machine.walk_cache.nested_tlb,
 	      16, 4,
 	      "nested TLB (guest-physical to host-physical translations used by 2D walks)"),
+	CACHE("machine.pt_cache", machine.pt_cache, 512, 8,
+	      "page-table line cache: 64-byte lines of page-table entries that walks read through"),
 	UINT("machine.cycles.instruction", machine.cycles.instruction, 0, 1000,
 	     "1", "cycles per instruction before any memory cost (base CPI)"),
 	UINT("machine.cycles.walk_cache_hit", machine.cycles.walk_cache_hit, 0,
 	     1000, "2",
 	     "cycles of a walk-cache hit (a paging-structure cache or the nested TLB)"),
-	UINT("machine.cycles.pte_read", machine.cycles.pte_read, 0, 10000, "30",
-	     "cycles per memory reference of a page walk"),
+	UINT("machine.cycles.pt_cache_hit", machine.cycles.pt_cache_hit, 0, 10000, "5",
+	     "cycles of a page-walk memory reference whose line is in the page-table line cache"),
+	UINT("machine.cycles.memory", machine.cycles.memory, 0, 10000, "80",
+	     "cycles of a page-walk memory reference whose line is not in the page-table line cache"),
 	UINT("machine.cycles.page_fault", machine.cycles.page_fault, 0, 10000000,
 	     "1500", "cycles to deliver and handle a page fault, before zeroing"),
 	UINT("machine.cycles.page_zero", machine.cycles.page_zero, 0, 10000000,
 	     "1000", "cycles to zero-fill a 4 KiB page: each data page on first touch, and each page-table page a fault allocates"),
+	UINT("machine.cycles.ept_fill", machine.cycles.ept_fill, 0, 10000000,
+	     "2000", "cycles the host spends on an EPT violation it answers by making an EPT entry (besides the exit and the entry)"),
+	UINT("machine.cycles.vm_exit", machine.cycles.vm_exit, 0, 1000000, "600",
+	     "cycles of a VM exit (the transition)"),
+	UINT("machine.cycles.vm_entry", machine.cycles.vm_entry, 0, 1000000, "500",
+	     "cycles of a VM entry (the transition)"),
+	UINT("machine.cycles.invept", machine.cycles.invept, 0, 1000000, "1000",
+	     "cycles of an INVEPT"),
+	UINT("machine.cycles.invvpid", machine.cycles.invvpid, 0, 1000000, "500",
+	     "cycles of an INVVPID"),
+	UINT("machine.cycles.invlpg", machine.cycles.invlpg, 0, 1000000, "200",
+	     "cycles of an INVLPG"),
+	UINT("machine.cycles.invpcid", machine.cycles.invpcid, 0, 1000000, "300",
+	     "cycles of an INVPCID"),
+	UINT("machine.cycles.mov_cr3", machine.cycles.mov_cr3, 0, 1000000, "200",
+	     "cycles of a MOV to CR3 that flushes (one with the no-flush bit costs nothing extra)"),
+	UINT("machine.cycles.ipi", machine.cycles.ipi, 0, 1000000, "2000",
+	     "cycles to send and deliver one IPI"),
+
+	UINT("cpus", cpus, 1, 64, "1",
+	     "(v)CPUs running the workload: each runs its own stream of the source in the same process"),
+	UINT("quantum", quantum, 1, UINT64_C(1) << 32, "1000",
+	     "accesses a (v)CPU makes before the next one takes its turn (a fixed, deterministic interleave)"),
+	BOOL("vm.enabled", vm.enabled, "false",
+	     "run the workload in a VM under EPT; false: natively"),
+	SIZE("vm.memory", vm.memory, MIB, TIB, "\"1GiB\"",
+	     "guest-physical memory of the VM; the rest of `memory` is the host's (EPT tables)"),
+	BOOL("vm.vpid", vm.vpid, "true",
+	     "the hypervisor enables VPID (needs machine.caps.vpid); false: every VM entry and exit flushes the guest's TLB entries"),
+	BOOL("vm.ept_ad", vm.ept_ad, "true",
+	     "the hypervisor enables EPT A/D flags in the EPTP where machine.caps.ept_ad allows"),
+	ENUM("vm.ept_page", vm.ept_page, cfg_psize_names, "\"4k\"",
+	     "page size the host maps guest memory with in the EPT: 4k, 2m or 1g (needs machine.caps.ept_2m / ept_1g)"),
+	BOOL("vm.posted_interrupts", vm.posted_interrupts, "true",
+	     "the hypervisor enables posted interrupts where machine.caps.posted_interrupts allows"),
 
 	ENUM("source.kind", source.kind, source_kinds, "\"synthetic\"",
 	     "where accesses come from; \"synthetic\": generated by pattern"),

@@ -19,9 +19,62 @@
 
 static const char *const acc_names[] = { "read", "write", "fetch" };
 
+/*
+ * counters_json - an object of every counter by dotted name (nested
+ * objects), and the walk histogram: "walk_refs"[n] is the number of walks
+ * that made n memory references.
+ */
+static json_t *counters_json(const uint64_t *k)
+{
+	json_t *ctr = json_object();
+	int bad = !ctr;
+
+	for (size_t i = 0; ctr && i < SIM_NCOUNTERS; i++)
+		bad |= cfg_json_put(ctr, sim_ctr_names[i], json_integer((json_int_t)k[i]));
+	if (bad) {
+		json_decref(ctr);
+		return NULL;
+	}
+	return ctr;
+}
+
+static json_t *hist_json(const uint64_t *h)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i <= MMU_MAX_REFS; i++)
+		if (json_array_append_new(a, json_integer((json_int_t)h[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* cpus_json - one object per (v)CPU: its id, state, counters and histogram */
+static json_t *cpus_json(const struct eptsim_result *r)
+{
+	json_t *a = json_array();
+	int bad = !a;
+
+	for (unsigned i = 0; a && i < r->er_ncpus; i++) {
+		const struct eptsim_cpu *cpu = &r->er_cpus[i];
+		json_t *o = json_pack("{s:I, s:s, s:o, s:{s:o}}", "id", (json_int_t)i,
+				      "state", vmx_state_name(cpu->ec_state),
+				      "counters", counters_json(cpu->ec_ctr),
+				      "histograms", "walks.mem_refs", hist_json(cpu->ec_hist));
+
+		bad |= !o || json_array_append_new(a, o) < 0;
+	}
+	if (bad) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 json_t *report_json(const struct eptsim_result *r)
 {
-	json_t *root = json_object(), *st, *ctr, *meta;
+	json_t *root = json_object(), *st, *meta, *v;
 	int bad = 0;
 
 	if (!root)
@@ -41,12 +94,14 @@ json_t *report_json(const struct eptsim_result *r)
 					   json_integer((json_int_t)r->er_stop.st_va));
 		bad |= json_object_set_new(st, "access",
 					   json_string(acc_names[r->er_stop.st_acc]));
+		bad |= json_object_set_new(st, "cpu", json_integer(r->er_stop.st_cpu));
 	}
-	ctr = json_object();
-	bad |= json_object_set_new(root, "counters", ctr);
-	for (size_t i = 0; ctr && i < SIM_NCOUNTERS; i++)
-		bad |= cfg_json_put(ctr, sim_ctr_names[i],
-				json_integer((json_int_t)r->er_ctr[i]));
+	v = counters_json(r->er_ctr);
+	bad |= !v || json_object_set_new(root, "counters", v);
+	v = json_pack("{s:o}", "walks.mem_refs", hist_json(r->er_hist));
+	bad |= !v || json_object_set_new(root, "histograms", v);
+	v = cpus_json(r);
+	bad |= !v || json_object_set_new(root, "cpus", v);
 	if (bad) {
 		json_decref(root);
 		return NULL;

@@ -16,10 +16,20 @@ struct eptsim_config {
 	struct cfg ec_cfg;
 };
 
+/* one (v)CPU at the end of the run */
+struct eptsim_cpu {
+	enum vcpu_state ec_state;
+	uint64_t ec_ctr[SIM_NCOUNTERS];         /* gauges and cycles.total as in the totals */
+	uint64_t ec_hist[MMU_MAX_REFS + 1];     /* walks by memory references */
+};
+
 struct eptsim_result {
 	struct cfg er_cfg;
 	struct sim_stop er_stop;
 	uint64_t er_ctr[SIM_NCOUNTERS];
+	uint64_t er_hist[MMU_MAX_REFS + 1];
+	unsigned er_ncpus;
+	struct eptsim_cpu *er_cpus;
 	uint64_t *er_samples;   /* er_nsamples rows of SIM_NCOUNTERS */
 	size_t er_nsamples;
 };

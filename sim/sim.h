@@ -1,15 +1,26 @@
 /*
  * sim.h - one simulated machine and the access pipeline:
  *
- *   source --(va, read/write)--> sim_access
- *        TLB (L1 dTLB, STLB) --hit--> charge, done
- *        miss --> mmu_translate (guest PSCs) --ok--> fill the TLB, done
- *                          --#PF--> kernel model vm_fault --> retry
- *                                                        --> SIGSEGV / OOM: the run ends
+ *   for each (v)CPU in turn, `quantum` accesses of its stream:
+ *     source --(va, read/write)--> sim_access(cpu)
+ *        TLB (L1, STLB; tagged VPID/PCID/EP4TA) --hit--> charge, done
+ *        miss --> mmu_translate (walk caches, page-table line cache)
+ *                 --ok--> fill the TLB, done
+ *                 --#PF--> guest kernel model: vm_fault --> retry
+ *                 --EPT violation--> VM exit, the host maps the page
+ *                                    (sim/pinned.h), VM entry --> retry
+ *                 --fatal--> SIGSEGV / out of memory: the run ends
  *
- * Native mode only so far: the kernel model runs directly on the machine's
- * physical memory, one process, one CPU.  Every step charges integer
- * cycles from the machine preset into one of the cycle counters.
+ * Natively the kernel model runs on the machine's physical memory and
+ * the CPUs are plain.  In a VM (vm.enabled) guest-physical memory is the
+ * low vm.memory bytes of host memory (GPA = HPA), the guest kernel model
+ * runs on that, the host keeps the EPT above it, and the CPUs are the
+ * VM's vCPUs (sim/vmx).  All CPUs run threads of one process (one
+ * address space) with their own streams of the source.
+ *
+ * Every step charges integer cycles from the machine preset to one of the
+ * cycle counters of the CPU that made it; the run's counters are the sums
+ * over CPUs.
  */
 #ifndef EPTSIM_SIM_SIM_H
 #define EPTSIM_SIM_SIM_H
@@ -18,49 +29,67 @@
 #include "kernel-model/vm_fault.h"
 #include "sim/cfg.h"
 #include "sim/mmu/mmu.h"
+#include "sim/pinned.h"
 #include "sim/pmem.h"
 #include "sim/stats.h"
 #include "sim/tlb/tlb.h"
+#include "sim/vmx/vmx.h"
 
 /* why the run stopped before the source was exhausted */
 struct sim_stop {
 	enum eptsim_status st_status;
 	uint64_t st_va;         /* the access that ended it */
 	enum mmu_acc st_acc;
+	unsigned st_cpu;        /* the CPU that made it */
 };
 
 struct sim {
 	const struct cfg *s_cfg;
-	struct pmem s_mem;
-	struct vm_phys s_phys;
-	struct vmspace s_vs;
-	struct mmu s_mmu;       /* memory, capabilities, paging controls */
-	struct mmu_pwc s_pwc;   /* walk caches */
-	struct tlb s_tlb;
-	uint64_t s_ctr[SIM_NCOUNTERS];
+	struct pmem s_mem;      /* host-physical memory */
+	struct vm_phys s_phys;  /* the (guest) kernel's frames */
+	struct vm_phys s_hphys; /* VM: the host's frames, above guest memory */
+	struct pin s_pin;       /* VM: the host's EPT */
+	struct vmspace s_vs;    /* the process */
+	struct vm s_vm;         /* the CPUs: a VM's vCPUs, or native CPUs */
+	struct tlb_tag s_tag;   /* the context of the CPU whose turn it is */
+	uint64_t s_ctr[SIM_NCOUNTERS];          /* totals, see sim_snapshot() */
+	uint64_t s_hist[MMU_MAX_REFS + 1];      /* totals of vc_refs_hist */
 	struct sim_stop s_stop;
 	/* samples: s_nsamples rows of SIM_NCOUNTERS values */
 	uint64_t *s_samples;
 	size_t s_nsamples, s_samples_cap;
 };
 
-/* sim_init - build the machine `c` describes: memory, kernel, process, TLBs. */
+/* sim_init - build the machine `c` describes: memory, kernels, process, CPUs. */
 int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err) MUST_CHECK;
 void sim_fini(struct sim *s);
 
 /*
- * sim_run - drive the configured source to its end or until the process
+ * sim_run - drive every CPU's stream to its end or until the process
  * dies.  Returns 0 (see s_stop for how it ended), or -ENOMEM when the
- * host runs out of memory.
+ * host running eptsim runs out of memory.
  */
 int sim_run(struct sim *s, struct eptsim_error *err) MUST_CHECK;
 
+/* sim_snapshot - bring s_ctr and s_hist up to date: sums over CPUs, gauges, cycles.total */
+void sim_snapshot(struct sim *s);
+
 /*
- * sim_access - one access by the process: 0 when done, 1 when it ended
- * the run (s_stop filled), -ENOMEM for host memory exhaustion.
+ * sim_cpu_result - CPU `i` at the end: its state, its counters (gauges as
+ * the machine's, cycles.total its own sum), its walk histogram.
  */
-int sim_access_slow(struct sim *s, uint64_t va, enum mmu_acc acc,
-		    struct tlb_entry *hit) MUST_CHECK;
+void sim_cpu_result(const struct sim *s, unsigned i, enum vcpu_state *state,
+		    uint64_t *ctr, uint64_t *hist);
+
+/*
+ * sim_access_slow - everything after the inline probe of the L1 data
+ * TLB's 4 KiB array, whose result is `hit` (an entry that could not be
+ * used, or NULL; always NULL for a fetch, whose L1 has not been probed).
+ * 0 when done, 1 when the access ended the run (s_stop filled), -ENOMEM
+ * for host memory exhaustion.
+ */
+int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
+		    enum mmu_acc acc, struct tlb_entry *hit) MUST_CHECK;
 
 /*
  * sim_tlb_usable - can a TLB entry serve this access as it is?  A write needs W
@@ -77,18 +106,22 @@ static inline bool sim_tlb_usable(const struct tlb_entry *e, enum mmu_acc acc)
 	return e->te_perm & MMU_PERM_U;
 }
 
-/* sim_access - the inline fast path: an L1 hit that can be used */
-static inline int MUST_CHECK sim_access(struct sim *s, uint64_t va,
-					enum mmu_acc acc)
+/* sim_access - the inline fast path: a usable hit in the L1 data TLB's 4 KiB array */
+static inline int MUST_CHECK sim_access(struct sim *s, struct vcpu *vc,
+					uint64_t va, enum mmu_acc acc)
 {
-	struct tlb_entry *e = tlb_array_probe(&s->s_tlb.tlb_l1d, va >> PAGE_SHIFT);
+	struct tlb_entry *e;
 
+	if (unlikely(acc == MMU_FETCH))
+		return sim_access_slow(s, vc, va, acc, NULL);
+	e = tlb_array_probe(&vc->vc_tlb.tlb_l1[TLB_DATA].tl_arr[TLB_4K], va,
+			    PAGE_SHIFT, &s->s_tag);
 	if (likely(e != NULL && sim_tlb_usable(e, acc))) {
-		s->s_ctr[CTR_L1D_HITS]++;
-		s->s_ctr[CTR_CYC_TLB] += s->s_cfg->machine.l1d.latency;
+		vc->vc_ctr[CTR_L1D_HITS_4K]++;
+		vc->vc_ctr[CTR_CYC_TLB] += s->s_cfg->machine.tlb.l1d.latency;
 		return 0;
 	}
-	return sim_access_slow(s, va, acc, e);
+	return sim_access_slow(s, vc, va, acc, e);
 }
 
 #endif

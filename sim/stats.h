@@ -43,7 +43,7 @@
 	X(SEGV, "faults.segv", "accesses that killed the process with SIGSEGV") \
 	X(HOST_FILLS, "faults.ept_fills", "EPT entries the host made after an EPT violation") \
 	X(VM_ENTRIES, "vmx.entries", "VM entries")                            \
-	X(VM_EXITS, "vmx.exits", "VM exits, all reasons")                      \
+	X(VM_EXITS, "vmx.exits.total", "VM exits, all reasons")                      \
 	X(EXIT_EXTINT, "vmx.exits.external_interrupt", "VM exits for an interrupt (an IPI) that arrived in the guest (reason 1)") \
 	X(EXIT_HLT, "vmx.exits.hlt", "VM exits for HLT (reason 12)")          \
 	X(EXIT_WRMSR, "vmx.exits.wrmsr", "VM exits for a WRMSR: the guest writing the x2APIC ICR to send an IPI (reason 32)") \

@@ -5,6 +5,7 @@
  * the table, like the report, is the same on every machine.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/result.h"
 
@@ -71,33 +72,64 @@ static void bytes(uint64_t frames, char *buf, size_t len)
 		snprintf(buf, len, "%llu KiB", (unsigned long long)kib);
 }
 
+/* tlb_row - one TLB level: lookups, then misses and the miss rate */
+static void tlb_row(FILE *f, const char *label, const uint64_t *k, enum sim_ctr h4k)
+{
+	const enum sim_ctr miss = h4k + (CTR_L1D_MISSES - CTR_L1D_HITS_4K);
+	const uint64_t lookups = k[h4k] + k[h4k + 1] + k[h4k + 2] + k[miss];
+	char a[32], b[32], c[32], extra[96];
+
+	snprintf(extra, sizeof(extra), "hits 4K %s, 2M %s, 1G %s",
+		 with_commas(k[h4k], a, sizeof(a)), with_commas(k[h4k + 1], b, sizeof(b)),
+		 with_commas(k[h4k + 2], c, sizeof(c)));
+	row(f, label, lookups, extra);
+	pct_row(f, "  misses", k[miss], lookups, "miss rate");
+}
+
+/* the machine line: how the process's memory is translated */
+static void mode_line(const struct cfg *c, char *buf, size_t len)
+{
+	const unsigned glevels = c->machine.caps.la57 ? 5 : 4;
+
+	if (!c->vm.enabled)
+		snprintf(buf, len, "native %u-level paging, %llu CPU%s", glevels,
+			 (unsigned long long)c->cpus, c->cpus == 1 ? "" : "s");
+	else
+		snprintf(buf, len,
+			 "a VM: %u-level guest paging over %u-level EPT (%s pages), %llu vCPU%s",
+			 glevels, c->machine.caps.ept_5level ? 5 : 4,
+			 cfg_psize_names[c->vm.ept_page], (unsigned long long)c->cpus,
+			 c->cpus == 1 ? "" : "s");
+}
+
 void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 {
 	const struct cfg *c = &res->er_cfg;
 	const uint64_t *k = res->er_ctr;
-	const uint64_t l1_lookups = k[CTR_L1D_HITS] + k[CTR_L1D_MISSES];
-	const uint64_t stlb_lookups = k[CTR_STLB_HITS] + k[CTR_STLB_MISSES];
-	char a[64], b[64], extra[160];
+	const uint64_t exits = k[CTR_VM_EXITS];
+	char a[64], b[64], extra[200];
 
-	/* the kernel model pages with 5 levels where the CPU has them (sim.c) */
-	fprintf(f, "eptsim %s: workload \"%s\" on %s (%s), native %d-level paging\n",
-		eptsim_version(), c->name, c->machine.name,
-		c->machine.description, c->machine.caps.la57 ? 5 : 4);
+	mode_line(c, extra, sizeof(extra));
+	fprintf(f, "eptsim %s: workload \"%s\" on %s (%s), %s\n", eptsim_version(),
+		c->name, c->machine.name, c->machine.description, extra);
 	fprintf(f, "status: %s", eptsim_status_name(res->er_stop.st_status));
 	if (res->er_stop.st_status != EPTSIM_COMPLETED)
-		fprintf(f, " (%s%s of %#llx)",
+		fprintf(f, " (%s%s of %#llx on CPU %u)",
 			res->er_stop.st_status == EPTSIM_KILLED ? "SIGSEGV on a " : "",
-			res->er_stop.st_acc == MMU_WRITE ? "write" : "read",
-			(unsigned long long)res->er_stop.st_va);
+			res->er_stop.st_acc == MMU_WRITE ? "write"
+			: res->er_stop.st_acc == MMU_FETCH ? "fetch" : "read",
+			(unsigned long long)res->er_stop.st_va, res->er_stop.st_cpu);
 	fputs("\n\n", f);
 
 	row(f, "accesses", k[CTR_ACCESSES], NULL);
 	pct_row(f, "  reads", k[CTR_READS], k[CTR_ACCESSES], "");
 	pct_row(f, "  writes", k[CTR_WRITES], k[CTR_ACCESSES], "");
-	row(f, "L1 dTLB lookups", l1_lookups, NULL);
-	pct_row(f, "  misses", k[CTR_L1D_MISSES], l1_lookups, "miss rate");
-	row(f, "STLB lookups", stlb_lookups, NULL);
-	pct_row(f, "  misses", k[CTR_STLB_MISSES], stlb_lookups, "miss rate");
+	if (k[CTR_FETCHES])
+		pct_row(f, "  fetches", k[CTR_FETCHES], k[CTR_ACCESSES], "");
+	tlb_row(f, "L1 dTLB lookups", k, CTR_L1D_HITS_4K);
+	if (k[CTR_FETCHES])
+		tlb_row(f, "L1 iTLB lookups", k, CTR_L1I_HITS_4K);
+	tlb_row(f, "STLB lookups", k, CTR_STLB_HITS_4K);
 	snprintf(extra, sizeof(extra), "%8s refs/walk",
 		 ratio(k[CTR_WALK_REFS], k[CTR_WALKS], 1, a, sizeof(a)));
 	row(f, "page walks", k[CTR_WALKS], extra);
@@ -105,11 +137,40 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	snprintf(extra, sizeof(extra), "%8s per walk",
 		 ratio(k[CTR_WALK_PSC_HITS], k[CTR_WALKS], 1, a, sizeof(a)));
 	row(f, "  walk-cache hits", k[CTR_WALK_PSC_HITS], extra);
+	if (c->vm.enabled) {
+		pct_row(f, "  nested TLB hits", k[CTR_WALK_NTLB_HITS],
+			k[CTR_WALK_S2], "of EPT translations");
+		pct_row(f, "  EPT PSC hits", k[CTR_WALK_EPSC_HITS],
+			k[CTR_WALK_EPSC_LOOKUPS], "of lookups");
+	}
+	pct_row(f, "  PT line hits", k[CTR_WALK_PTC_HITS], k[CTR_WALK_REFS],
+		"of references");
 	row(f, "page faults", k[CTR_PAGE_FAULTS], NULL);
+	if (c->vm.enabled) {
+		snprintf(extra, sizeof(extra), "EPT violation %llu, interrupt %llu, HLT %llu, WRMSR %llu",
+			 (unsigned long long)k[CTR_EXIT_EPT_VIOLATION],
+			 (unsigned long long)k[CTR_EXIT_EXTINT],
+			 (unsigned long long)k[CTR_EXIT_HLT],
+			 (unsigned long long)k[CTR_EXIT_WRMSR]);
+		row(f, "VM exits", exits, extra);
+		snprintf(extra, sizeof(extra), "single %llu, all %llu, saved %llu",
+			 (unsigned long long)k[CTR_INVEPT_SINGLE],
+			 (unsigned long long)k[CTR_INVEPT_ALL],
+			 (unsigned long long)k[CTR_INVEPT_SAVED]);
+		row(f, "INVEPT", k[CTR_INVEPT_SINGLE] + k[CTR_INVEPT_ALL], extra);
+		row(f, "IPIs", k[CTR_IPI_EPT] + k[CTR_IPI_GUEST], NULL);
+	}
 	bytes(k[CTR_DATA_FRAMES], a, sizeof(a));
 	bytes(k[CTR_PT_FRAMES], b, sizeof(b));
 	snprintf(extra, sizeof(extra), "data %s, page tables %s", a, b);
-	row(f, "frames in use", k[CTR_DATA_FRAMES] + k[CTR_PT_FRAMES], extra);
+	if (c->vm.enabled) {
+		size_t n = strlen(extra);
+
+		bytes(k[CTR_EPT_FRAMES], a, sizeof(a));
+		snprintf(extra + n, sizeof(extra) - n, ", EPT %s", a);
+	}
+	row(f, "frames in use",
+	    k[CTR_DATA_FRAMES] + k[CTR_PT_FRAMES] + k[CTR_EPT_FRAMES], extra);
 	fputc('\n', f);
 
 	snprintf(extra, sizeof(extra), "%8s per access",
@@ -118,5 +179,7 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	pct_row(f, "  base (CPI)", k[CTR_CYC_BASE], k[CTR_CYCLES], "");
 	pct_row(f, "  TLB lookups", k[CTR_CYC_TLB], k[CTR_CYCLES], "");
 	pct_row(f, "  page walks", k[CTR_CYC_WALK], k[CTR_CYCLES], "");
-	pct_row(f, "  page faults", k[CTR_CYC_FAULT], k[CTR_CYCLES], "");
+	pct_row(f, "  VM exits/entries", k[CTR_CYC_EXIT], k[CTR_CYCLES], "");
+	pct_row(f, "  faults", k[CTR_CYC_FAULT], k[CTR_CYCLES], "");
+	pct_row(f, "  invalidations", k[CTR_CYC_INV], k[CTR_CYCLES], "");
 }

@@ -134,8 +134,10 @@ bool ept_xlate(struct xl *x, const struct xl_s2req *sr, struct xl_s2 *out)
 	}
 
 	/* the nested TLB: usable if it grants the rights, and D for a write */
+	x->x_w->s2_lookups++;
 	if (pw && tlb_array_on(&pw->pw_ntlb)) {
-		struct tlb_entry *t = tlb_array_probe(&pw->pw_ntlb, gpa >> PAGE_SHIFT);
+		struct tlb_entry *t = tlb_array_probe(&pw->pw_ntlb, gpa, PAGE_SHIFT,
+						      &x->x_gptag);
 
 		if (t && ept_allows(t->te_eperm, sr->sr_need) &&
 		    (!ad || !sr->sr_write || t->te_dirty)) {
@@ -155,13 +157,15 @@ bool ept_xlate(struct xl *x, const struct xl_s2req *sr, struct xl_s2 *out)
 	}
 
 	/* the EPT paging-structure caches, deepest level first (§29.4.2) */
+	if (pw)
+		x->x_w->epsc_lookups++;
 	for (unsigned l = 2; pw && l <= top; l++) {
 		struct tlb_array *ta = &pw->pw_epsc[l];
 		struct tlb_entry *t;
 
 		if (!tlb_array_on(ta))
 			continue;
-		t = tlb_array_probe(ta, gpa >> pt_level_shift(l));
+		t = tlb_array_probe(ta, gpa, pt_level_shift(l), &x->x_gptag);
 		if (!t)
 			continue;
 		st = xl_step(x, MMU_STEP_PSC_HIT, MMU_DIM_EPT, l);
@@ -198,12 +202,12 @@ bool ept_xlate(struct xl *x, const struct xl_s2req *sr, struct xl_s2 *out)
 		/* queue the PSC fill for this level: the next table and the rights so far */
 		if (pw && tlb_array_on(&pw->pw_epsc[level])) {
 			const struct tlb_entry f = {
-				.te_vpn = gpa >> pt_level_shift(level),
 				.te_pfn = (e & addr_mask) >> PAGE_SHIFT,
 				.te_eperm = (uint8_t)perm,
 			};
 
-			xl_fill(x, &pw->pw_epsc[level], &f);
+			xl_fill(x, &pw->pw_epsc[level], &f, gpa,
+				pt_level_shift(level), &x->x_gptag);
 		}
 		table = e & addr_mask;
 	}
@@ -224,14 +228,13 @@ bool ept_xlate(struct xl *x, const struct xl_s2req *sr, struct xl_s2 *out)
 	};
 	if (pw && tlb_array_on(&pw->pw_ntlb)) {
 		const struct tlb_entry f = {
-			.te_vpn = gpa >> PAGE_SHIFT,
 			.te_pfn = out->s2_hpa >> PAGE_SHIFT,
 			.te_aux = out->s2_memtype,
 			.te_eperm = (uint8_t)perm,
 			.te_dirty = (e & EPT_D) || (ad && sr->sr_write),
 		};
 
-		xl_fill(x, &pw->pw_ntlb, &f);
+		xl_fill(x, &pw->pw_ntlb, &f, gpa, PAGE_SHIFT, &x->x_gptag);
 	}
 	return true;
 }

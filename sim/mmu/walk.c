@@ -63,10 +63,18 @@ void xl_write(struct xl *x, uint64_t *p, uint64_t bits)
 	x->x_writes[x->x_nwrites++] = (struct xl_write){ p, bits };
 }
 
-void xl_fill(struct xl *x, struct tlb_array *ta, const struct tlb_entry *e)
+void xl_fill(struct xl *x, struct tlb_array *ta, const struct tlb_entry *e,
+	     uint64_t addr, unsigned shift, const struct tlb_tag *tag)
 {
+	struct xl_fill *f;
+
 	ES_ASSERT(x->x_nfills < XL_MAX_FILLS, "fills=%u", x->x_nfills);
-	x->x_fills[x->x_nfills++] = (struct xl_fill){ ta, *e };
+	f = &x->x_fills[x->x_nfills++];
+	f->xf_array = ta;
+	f->xf_entry = *e;
+	f->xf_entry.te_vpn = addr >> shift;
+	f->xf_entry.te_shift = (uint8_t)shift;
+	tlb_entry_tag(&f->xf_entry, tag);
 }
 
 /*
@@ -316,7 +324,7 @@ static unsigned walk_psc(struct xl *x, unsigned top, uint64_t *table_gpa,
 
 		if (!tlb_array_on(ta))
 			continue;
-		t = tlb_array_probe(ta, va >> pt_level_shift(l));
+		t = tlb_array_probe(ta, va, pt_level_shift(l), &x->x_tag);
 		if (!t)
 			continue;
 		st = xl_step(x, MMU_STEP_PSC_HIT, MMU_DIM_GUEST, l);
@@ -360,6 +368,7 @@ static void walk_2d(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w
 		for (unsigned l = 0; l <= MMU_MAX_LEVELS; l++)
 			w->refs[d][l] = 0;
 	w->psc_hits = w->epsc_hits = w->ntlb_hits = 0;
+	w->s2_lookups = w->epsc_lookups = 0;
 	w->levels = top;
 	w->gpa = w->pa = 0;
 	w->guest_shift = w->ept_shift = w->page_shift = 0;
@@ -382,6 +391,8 @@ static void walk_2d(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w
 	x->x_m = m;
 	x->x_req = req;
 	x->x_w = w;
+	x->x_tag = mmu_tag(m);
+	x->x_gptag = mmu_gptag(m);
 	x->x_nwrites = x->x_nfills = 0;
 	for (unsigned l = 0; l <= MMU_MAX_LEVELS; l++)
 		lv[l].wl_ptr = NULL;
@@ -406,12 +417,11 @@ static void walk_2d(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w
 			/* the PSC entry of the level above points at this table */
 			if (level < top && pw && tlb_array_on(&pw->pw_psc[level + 1]))
 				xl_fill(x, &pw->pw_psc[level + 1], &(struct tlb_entry){
-					.te_vpn = req->va >> pt_level_shift(level + 1),
 					.te_pfn = hpa >> PAGE_SHIFT,
 					.te_aux = gpa >> PAGE_SHIFT,
 					.te_perm = (uint8_t)perm,
 					.te_eperm = (uint8_t)eperm,
-				});
+				}, req->va, pt_level_shift(level + 1), &x->x_tag);
 		}
 		have_hpa = false;
 		p = xl_entry(x, hpa);
@@ -509,19 +519,35 @@ static void walk_2d(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w
  */
 void mmu_translate(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w)
 {
+	const struct tlb_tag tag = mmu_tag(m);
+	struct tlb_sel lin, gp;
+
 	walk_2d(m, req, w);
 	if (m->mu_pwc == NULL)
 		return;
+	/* the entries a walk in this context would use for the address */
+	lin = (struct tlb_sel){
+		.ts_flags = TLB_SEL_VPID | TLB_SEL_PCID | TLB_SEL_ADDR |
+			    (tag.tg_ept ? TLB_SEL_EP4TA : TLB_SEL_LINEAR),
+		.ts_vpid = tag.tg_vpid,
+		.ts_pcid = tag.tg_pcid,
+		.ts_ep4ta = tag.tg_ep4ta,
+		.ts_addr = req->va,
+	};
+	gp = (struct tlb_sel){
+		.ts_flags = TLB_SEL_EP4TA | TLB_SEL_ADDR,
+		.ts_ep4ta = tag.tg_ep4ta,
+		.ts_addr = w->fault_gpa,
+	};
 	switch (w->stop) {
 	case MMU_EPT_VIOLATION:
 		/* and the combined mappings of the linear address */
-		mmu_pwc_flush_gpa(m->mu_pwc, w->fault_gpa);
-		mmu_pwc_flush_va(m->mu_pwc, req->va);
+		mmu_pwc_invalidate(m->mu_pwc, &lin, &gp);
 		break;
 	case MMU_NOT_PRESENT:
 	case MMU_PROTECTION:
 	case MMU_RESERVED:
-		mmu_pwc_flush_va(m->mu_pwc, req->va);
+		mmu_pwc_invalidate(m->mu_pwc, &lin, NULL);
 		break;
 	case MMU_OK:
 	case MMU_NONCANONICAL:

@@ -30,6 +30,8 @@ struct xl {
 	struct mmu *x_m;
 	const struct mmu_req *x_req;
 	struct mmu_walk *x_w;
+	struct tlb_tag x_tag;           /* linear/combined mappings: mmu_tag() */
+	struct tlb_tag x_gptag;         /* guest-physical mappings: mmu_gptag() */
 	unsigned x_nwrites, x_nfills;
 	struct xl_write x_writes[XL_MAX_WRITES];
 	struct xl_fill x_fills[XL_MAX_FILLS];
@@ -60,8 +62,12 @@ struct mmu_step *xl_step(struct xl *x, enum mmu_step_kind kind,
 /* xl_write - queue `bits` to be set at `p` when the translation succeeds */
 void xl_write(struct xl *x, uint64_t *p, uint64_t bits);
 
-/* xl_fill - queue `e` to be filled into `ta` when the translation succeeds */
-void xl_fill(struct xl *x, struct tlb_array *ta, const struct tlb_entry *e);
+/*
+ * xl_fill - queue `e` to be filled into `ta` when the translation
+ * succeeds, covering 2^shift bytes at `addr`, tagged `tag`.
+ */
+void xl_fill(struct xl *x, struct tlb_array *ta, const struct tlb_entry *e,
+	     uint64_t addr, unsigned shift, const struct tlb_tag *tag);
 
 /* xl_entry - pointer to the 8-byte entry at `hpa`, NULL where memory reads as zero */
 uint64_t *xl_entry(const struct xl *x, uint64_t hpa);

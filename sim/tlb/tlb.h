@@ -89,6 +89,8 @@ struct tlb_array {
 	uint32_t ta_sets;       /* power of two */
 	uint32_t ta_ways;       /* 0: the array is off (never initialized) */
 	uint8_t ta_policy;      /* enum tlb_policy */
+	uint8_t ta_sizes;       /* bit p: may hold entries of size enum tlb_psize p;
+				   0: any shift (walk caches, line caches): scan all */
 	uint64_t ta_clock;      /* LRU and FIFO stamps; bumped before use, never 0 */
 	uint64_t ta_rng;        /* TLB_RANDOM: xorshift64 state, never 0 */
 	struct tlb_entry *ta_ent; /* ta_sets * ta_ways, set-major */
@@ -119,6 +121,15 @@ static inline bool tlb_tag_match(const struct tlb_entry *e,
 	return e->te_vpid == t->tg_vpid &&
 	       (e->te_pcid == t->tg_pcid || e->te_global) &&
 	       e->te_ept == t->tg_ept && e->te_ep4ta == t->tg_ep4ta;
+}
+
+/* tlb_entry_tag - give `e` the tag `t` (the context it is made in) */
+static inline void tlb_entry_tag(struct tlb_entry *e, const struct tlb_tag *t)
+{
+	e->te_vpid = t->tg_vpid;
+	e->te_pcid = t->tg_pcid;
+	e->te_ept = t->tg_ept;
+	e->te_ep4ta = t->tg_ep4ta;
 }
 
 /* tlb_touch_slow - NRU bookkeeping on a hit (out of line: it may scan the set) */

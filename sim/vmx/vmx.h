@@ -160,8 +160,10 @@ struct vm {
 /*
  * vmx_vcpu_init - a native CPU numbered `id`, with empty caches, reading
  * memory `mem`, in state VCPU_RUNNING; paging controls zero (the caller
- * sets vc_mmu.mu_regs).  `seed` seeds random replacement.  0, -EINVAL
- * (a bad geometry), -ENOMEM.
+ * sets vc_mmu.mu_regs).  `seed` seeds random replacement (it replaces
+ * c->vcc_tlb.seed); the page-table line cache replaces LRU.  0, -EINVAL
+ * (a bad geometry), -ENOMEM; nothing to free on failure.  `vc` must not
+ * move afterwards: vc_mmu.mu_pwc points into it.
  */
 int vmx_vcpu_init(struct vcpu *vc, unsigned id, const struct vcpu_config *c,
 		  struct pmem *mem, uint64_t seed) MUST_CHECK;
@@ -170,7 +172,9 @@ void vmx_vcpu_fini(struct vcpu *vc);
 /*
  * vmx_vm_init - a VM of `n` vCPUs (1..VMX_MAX_VCPUS), each as
  * vmx_vcpu_init makes it (seeded seed + id) but in state VCPU_WAITING
- * (never entered); EPT generation 0.  vmx_vm_fini frees them.
+ * (never entered); EPT generation 0.  0, -EINVAL (n out of range, a bad
+ * geometry), -ENOMEM.  `vm` must not move afterwards (each vc_vm points
+ * at it).  vmx_vm_fini frees them.
  */
 #define VMX_MAX_VCPUS 64u
 int vmx_vm_init(struct vm *vm, unsigned n, const struct vcpu_config *c,
@@ -182,10 +186,13 @@ void vmx_vm_fini(struct vm *vm);
  * controls as VM entry does (SDM Vol. 3C §27.2.1.1: the EPTP via
  * mmu_ept_set(), enable VPID only if supported and with a VPID other than
  * 0, posted interrupts only if supported); on failure returns -EINVAL with
- * *why and changes nothing.  Then: INVEPT single-context if vc_eptgen
- * differs from the VM's (counted, and the generations it covers beyond
- * one counted as saved); without VPID, the flush of VPID 0 (§29.4.3.1);
- * loads the EPT controls and the VPID into vc_mmu; VCPU_RUNNING.
+ * *why and changes nothing.  Then, with enable EPT: INVEPT single-context
+ * (all-context if the processor has only that) if vc_eptgen differs from
+ * the VM's (counted, and the generations it covers beyond one counted as
+ * saved; without enable EPT vc_eptgen stays behind); without VPID, the
+ * flush of VPID 0 (§29.4.3.1); loads the EPT controls and the VPID (0
+ * without enable VPID) into vc_mmu, leaving mu_regs as they are;
+ * VCPU_RUNNING.
  */
 int vmx_entry(struct vcpu *vc, const char **why) MUST_CHECK;
 
@@ -208,7 +215,8 @@ void vmx_halt(struct vcpu *vc);
  * processor does not support; INVEPT single-context with an EPTP that VM
  * entry would refuse; INVVPID with descriptor bits 63:16 set, VPID 0 for
  * a type other than all-context, or a non-canonical address for
- * individual-address.
+ * individual-address (57-bit canonical if the processor supports 5-level
+ * paging, else 48-bit).  A failure is counted (vmx.inv_failed) and charged.
  */
 unsigned vmx_invept(struct vcpu *vc, enum vmx_invept_type type, uint64_t eptp);
 unsigned vmx_invvpid(struct vcpu *vc, enum vmx_invvpid_type type,
@@ -219,13 +227,24 @@ unsigned vmx_invvpid(struct vcpu *vc, enum vmx_invvpid_type type,
  * non-root operation, or natively).  vmx_invpcid and vmx_mov_cr3 return
  * 0, -EINVAL for #GP(0) (bad type, reserved descriptor bits, a PCID other
  * than 0 for types 0 and 1 without CR4.PCIDE, a non-canonical address; a
- * CR3 value with reserved bits), -ENOTSUP for #UD (INVPCID not supported).
- * vmx_mov_cr3 loads the new CR3 into vc_mmu.mu_regs.
+ * CR3 value with reserved bits), -ENOTSUP for #UD (INVPCID not supported);
+ * a fault changes nothing and is not counted.  vmx_mov_cr3 loads the new
+ * CR3 (without bit 63) into vc_mmu.mu_regs.  INVLPG of a non-canonical
+ * address is a NOP.  Canonical means for the widest paging the processor
+ * supports (mu_caps.la57), whatever CR4.LA57 says (see inv.c).
  */
 void vmx_invlpg(struct vcpu *vc, uint64_t va);
 int vmx_invpcid(struct vcpu *vc, enum vmx_invpcid_type type, uint64_t desc_lo,
 		uint64_t la) MUST_CHECK;
 int vmx_mov_cr3(struct vcpu *vc, uint64_t value) MUST_CHECK;
+
+/*
+ * vmx_flush_vpid0 - what a VM entry or VM exit with "enable VPID" 0 does
+ * to the caches (SDM Vol. 3C §29.4.3.1): drop the linear and combined
+ * mappings of VPID 0, all PCIDs, all EP4TAs.  Not counted or charged
+ * apart (vmx_entry and vmx_exit call it; exported for tests).
+ */
+void vmx_flush_vpid0(struct vcpu *vc);
 
 /*
  * vmx_ept_invalidate - the host invalidated the VM's EPT (bhyve's

@@ -133,18 +133,25 @@ static void report_config_reproduces_the_run(void **state)
  *    references and 63 PSC hits;
  *  - the first fault also builds PDPT, PD and PT: 3 page-table pages;
  *  - 64 pages fill the 64-entry 4-way L1 exactly (16 sets, 4 pages each):
- *    the second pass hits in L1 every time.
+ *    the second pass hits in L1 every time;
+ *  - the page-table line cache (64 lines, 4 ways: line n in set n % 16)
+ *    misses 11 times: the PML4E line on the first walk; on the retry the
+ *    PDPTE, PDE and first PTE lines; then a new PTE line every 8 pages (7
+ *    more).  Tables are page aligned, so the PTE lines sit in sets 0-7
+ *    and set 0 holds exactly four lines: PML4E, PDPTE, PDE and PTEs 0-7.
+ *    The other 309 references hit.
  */
 static void counts_match_the_paging_model(void **state)
 {
 	static const char w[] =
 		"{ \"memory\": \"16MiB\",\n"
-		"  \"machine\": { \"tlb\": { \"l1d\": { \"entries\": 64, \"ways\": 4, \"latency\": 1 },\n"
-		"                          \"stlb\": { \"entries\": 512, \"ways\": 4, \"latency\": 7 } },\n"
+		"  \"machine\": { \"tlb\": { \"l1d\": { \"4k\": { \"entries\": 64, \"ways\": 4 }, \"latency\": 1 },\n"
+		"                          \"stlb\": { \"4k\": { \"entries\": 512, \"ways\": 4 }, \"latency\": 7 } },\n"
+		"               \"pt_cache\": { \"entries\": 64, \"ways\": 4 },\n"
 		"               \"walk_cache\": { \"pml4\": { \"entries\": 2, \"ways\": 2 },\n"
 		"                                \"pdpt\": { \"entries\": 4, \"ways\": 4 },\n"
 		"                                \"pd\": { \"entries\": 32, \"ways\": 4 } },\n"
-		"               \"cycles\": { \"instruction\": 2, \"pte_read\": 30,\n"
+		"               \"cycles\": { \"instruction\": 2, \"pt_cache_hit\": 5, \"memory\": 30,\n"
 		"                           \"walk_cache_hit\": 3,\n"
 		"                           \"page_fault\": 1500, \"page_zero\": 1000 } },\n"
 		"  \"source\": { \"pattern\": \"sequential\", \"base\": \"0x10000000\",\n"
@@ -171,15 +178,19 @@ static void counts_match_the_paging_model(void **state)
 	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 4 + 63 * (1 + 4));
 	assert_int_equal(counter(r, "walks.psc_hits"), 63);
 	assert_int_equal(counter(r, "tlb.l1d.misses"), 2 * pages);
-	assert_int_equal(counter(r, "tlb.l1d.hits"), acc + pages - 2 * pages);
-	assert_int_equal(counter(r, "tlb.stlb.hits"), 0);
+	assert_int_equal(counter(r, "tlb.l1d.hits_4k"), acc + pages - 2 * pages);
+	assert_int_equal(counter(r, "tlb.l1d.hits_2m") + counter(r, "tlb.l1d.hits_1g"), 0);
+	assert_int_equal(counter(r, "tlb.stlb.hits_4k"), 0);
+	assert_int_equal(counter(r, "walks.completed_4k"), pages);
+	assert_int_equal(counter(r, "walks.pt_cache_hits"), 309);
 	assert_int_equal(counter(r, "tlb.stlb.misses"), 2 * pages);
 	assert_int_equal(counter(r, "memory.data_frames"), pages);
 	assert_int_equal(counter(r, "memory.pt_frames"), 4);
 	assert_int_equal(counter(r, "cycles.base"), 2 * acc);
 	assert_int_equal(counter(r, "cycles.tlb"), (acc + pages) * 1 + 2 * pages * 7);
-	assert_int_equal(counter(r, "cycles.walk"), 320 * 30 + 63 * 3);
+	assert_int_equal(counter(r, "cycles.walk"), 309 * 5 + 11 * 30 + 63 * 3);
 	assert_int_equal(counter(r, "cycles.fault"), pages * 1500 + (pages + 3) * 1000);
+	assert_int_equal(counter(r, "cycles.exit") + counter(r, "cycles.inv"), 0);
 	assert_int_equal(counter(r, "cycles.total"),
 			 counter(r, "cycles.base") + counter(r, "cycles.tlb") +
 				 counter(r, "cycles.walk") + counter(r, "cycles.fault"));
@@ -212,6 +223,8 @@ static void walk_caches_off_read_every_level(void **state)
 				 "--set", "machine.walk_cache.pml4.entries=0",
 				 "--set", "machine.walk_cache.pdpt.entries=0",
 				 "--set", "machine.walk_cache.pd.entries=0",
+				 "--set", "machine.pt_cache.entries=0",
+				 "--set", "vm.enabled=false", "--set", "cpus=1",
 				 NULL }, 0);
 	r = load(rp);
 	assert_int_equal(counter(r, "walks.count"), 2 * 64);
@@ -220,7 +233,7 @@ static void walk_caches_off_read_every_level(void **state)
 	assert_int_equal(counter(r, "cycles.walk"),
 			 509 * json_integer_value(json_object_get(json_object_get(
 				 json_object_get(json_object_get(r, "config"), "machine"),
-				 "cycles"), "pte_read")));
+				 "cycles"), "memory")));
 	json_decref(r);
 	free(rp);
 	tl_rmtree(dir);
@@ -250,6 +263,7 @@ static void la57_machine_walks_five_levels(void **state)
 				 "--set", "machine.walk_cache.pml4.entries=0",
 				 "--set", "machine.walk_cache.pdpt.entries=0",
 				 "--set", "machine.walk_cache.pd.entries=0",
+				 "--set", "vm.enabled=false", "--set", "cpus=1",
 				 NULL }, 0);
 	r = load(rp);
 	assert_int_equal(counter(r, "walks.count"), 2 * 64);
@@ -280,13 +294,14 @@ static void writes_that_fault_fill_dirty_entries(void **state)
 				 "--set", "source.footprint=32KiB",
 				 "--set", "source.access_size=4096",
 				 "--set", "source.accesses=16",
-				 "--set", "source.write_fraction=1", NULL }, 0);
+				 "--set", "source.write_fraction=1",
+				 "--set", "vm.enabled=false", "--set", "cpus=1", NULL }, 0);
 	r = load(rp);
 	assert_int_equal(counter(r, "writes"), 16);
 	assert_int_equal(counter(r, "faults.page"), 8);
 	assert_int_equal(counter(r, "walks.assists"), 0);
 	assert_int_equal(counter(r, "walks.count"), 16); /* fault + retry per page */
-	assert_int_equal(counter(r, "tlb.l1d.hits"), 8); /* the second pass */
+	assert_int_equal(counter(r, "tlb.l1d.hits_4k"), 8); /* the second pass */
 	json_decref(r);
 	tl_rmtree(dir);
 	free(rp);

@@ -91,7 +91,9 @@ static void defaults_only(void **state)
 	assert_string_equal(c.name, "workload");
 	assert_string_equal(c.machine.name, "built-in");
 	assert_int_equal(c.memory, 4ull << 30);
-	assert_int_equal(c.machine.l1d.entries, 64);
+	assert_int_equal(c.machine.tlb.l1d.size[0].entries, 64);
+	assert_true(c.machine.tlb.stlb.share_2m);
+	assert_false(c.vm.enabled);
 	assert_int_equal(c.source.base, 0x10000000);
 	assert_int_equal(c.source.footprint, 64ull << 20);
 	assert_true(c.source.write_fraction == 0.3);
@@ -99,31 +101,31 @@ static void defaults_only(void **state)
 
 /*
  * Layout: DIR/w.json names preset "p" in DIR/machines/p.json.
- * The preset sets l1d.entries 32 and ways 2, stlb 256 entries 4 ways;
- * the workload overrides l1d.entries to 16; two --sets override
- * l1d.ways, the second one winning.
+ * The preset sets l1d.4k entries 32 and ways 2, stlb.4k 256 entries 4
+ * ways; the workload overrides l1d.4k.entries to 16; two --sets override
+ * l1d.4k.ways, the second one winning.
  */
 static void layers_apply_in_order(void **state)
 {
 	char *dir = tl_tmpdir();
 	char *w = tl_write(dir, "w.json",
-			   "{\"machine\": {\"preset\": \"p\", \"tlb\": {\"l1d\": {\"entries\": 16}}}}");
-	const char *sets[] = { "machine.tlb.l1d.ways=4", "machine.tlb.l1d.ways=8" };
+			   "{\"machine\": {\"preset\": \"p\", \"tlb\": {\"l1d\": {\"4k\": {\"entries\": 16}}}}}");
+	const char *sets[] = { "machine.tlb.l1d.4k.ways=4", "machine.tlb.l1d.4k.ways=8" };
 	struct eptsim_error err;
 	struct cfg c;
 	json_t *j, *m;
 
 	(void)state;
 	free(tl_write(dir, "machines/p.json",
-		      "{\"description\": \"test\", \"tlb\": {\"l1d\": {\"entries\": 32, \"ways\": 2},"
-		      " \"stlb\": {\"entries\": 256, \"ways\": 4}}}"));
+		      "{\"description\": \"test\", \"tlb\": {\"l1d\": {\"4k\": {\"entries\": 32, \"ways\": 2}},"
+		      " \"stlb\": {\"4k\": {\"entries\": 256, \"ways\": 4}}}}"));
 	if (cfg_load(&c, w, sets, 2, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
-	assert_int_equal(c.machine.l1d.entries, 16);   /* workload over preset */
-	assert_int_equal(c.machine.l1d.ways, 8);       /* last --set wins */
-	assert_int_equal(c.machine.stlb.entries, 256); /* preset over default */
-	assert_int_equal(c.machine.stlb.ways, 4);      /* preset */
-	assert_int_equal(c.machine.stlb.latency, 9);   /* default */
+	assert_int_equal(c.machine.tlb.l1d.size[0].entries, 16);   /* workload over preset */
+	assert_int_equal(c.machine.tlb.l1d.size[0].ways, 8);       /* last --set wins */
+	assert_int_equal(c.machine.tlb.stlb.size[0].entries, 256); /* preset over default */
+	assert_int_equal(c.machine.tlb.stlb.size[0].ways, 4);      /* preset */
+	assert_int_equal(c.machine.tlb.stlb.latency, 9);           /* default */
 	assert_string_equal(c.machine.name, "p");
 	assert_string_equal(c.machine.description, "test");
 	assert_string_equal(c.name, "w");
@@ -164,7 +166,7 @@ static void preset_search_order(void **state)
 static void set_value_forms(void **state)
 {
 	const char *sets[] = { "source.pattern=chase", "source.footprint=\"8MiB\"",
-			       "source.accesses=1e3", "machine.tlb={\"l1d\": {\"ways\": 8}}",
+			       "source.accesses=1e3", "machine.tlb={\"l1d\": {\"4k\": {\"ways\": 8}}}",
 			       "source.write_fraction=0.1" };
 	struct eptsim_error err;
 	struct cfg c;
@@ -179,7 +181,7 @@ static void set_value_forms(void **state)
 	assert_int_equal(c.source.pattern, 4);
 	assert_int_equal(c.source.footprint, 8ull << 20);
 	assert_int_equal(c.source.accesses, 1000);
-	assert_int_equal(c.machine.l1d.ways, 8);
+	assert_int_equal(c.machine.tlb.l1d.size[0].ways, 8);
 	assert_true(c.source.write_fraction == 0.1);
 }
 

@@ -4,7 +4,11 @@
  * non-canonical address) and the dirty-bit assist.
  *
  * Layout: built-in machine, 16 MiB of memory; the process has one
- * read/write region [0x10000000, 0x10010000) (16 pages).
+ * read/write region [0x10000000, 0x10010000) (16 pages).  The VM cases
+ * give the guest the low 8 MiB (GPA = HPA); the guest kernel allocates
+ * its frames from the bottom: the PML4 at GPA 0x1000 (made at start),
+ * then, at the first fault, PDPT 0x2000, PD 0x3000, PT 0x4000 and the
+ * data page 0x5000.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,19 +21,55 @@
 #include "sim/cfg_load.h"
 #include "sim/sim.h"
 
-static int setup(void **state)
+static int setup_with(void **state, const char *const *sets, size_t n)
 {
-	static const char *const sets[] = { "memory=16MiB", "source.footprint=64KiB" };
 	struct eptsim_error err;
 	struct cfg *c = calloc(1, sizeof(*c));
 	struct sim *s = calloc(1, sizeof(*s));
 
-	if (!c || !s || cfg_load(c, NULL, sets, 2, NULL, &err) != 0 ||
-	    sim_init(s, c, &err) != 0)
+	if (!c || !s || cfg_load(c, NULL, sets, n, NULL, &err) != 0 ||
+	    sim_init(s, c, &err) != 0) {
+		fprintf(stderr, "setup: %s\n", err.msg);
 		return -1;
+	}
 	*state = s;
 	return 0;
 }
+
+static int setup(void **state)
+{
+	static const char *const sets[] = { "memory=16MiB", "source.footprint=64KiB" };
+
+	return setup_with(state, sets, 2);
+}
+
+static int setup_vm_4k(void **state)
+{
+	static const char *const sets[] = { "memory=16MiB", "source.footprint=64KiB",
+					    "vm.enabled=true", "vm.memory=8MiB" };
+
+	return setup_with(state, sets, 4);
+}
+
+static int setup_vm_2m(void **state)
+{
+	static const char *const sets[] = { "memory=16MiB", "source.footprint=64KiB",
+					    "vm.enabled=true", "vm.memory=8MiB",
+					    "vm.ept_page=2m" };
+
+	return setup_with(state, sets, 5);
+}
+
+/* one access by CPU 0, and its counters */
+static int sim_access0(struct sim *s, uint64_t va, enum mmu_acc acc)
+{
+	struct vcpu *vc = &s->s_vm.vm_vcpus[0];
+
+	s->s_tag = mmu_tag(&vc->vc_mmu);
+	return sim_access0(s, vc, va, acc);
+}
+
+#define K(s) ((s)->s_vm.vm_vcpus[0].vc_ctr)
 
 static int teardown(void **state)
 {
@@ -45,34 +85,34 @@ static void access_outside_the_region_is_sigsegv(void **state)
 {
 	struct sim *s = *state;
 
-	assert_int_equal(sim_access(s, 0x10010000, MMU_READ), 1);
+	assert_int_equal(sim_access0(s, 0x10010000, MMU_READ), 1);
 	assert_int_equal(s->s_stop.st_status, EPTSIM_KILLED);
 	assert_int_equal(s->s_stop.st_va, 0x10010000);
-	assert_int_equal(s->s_ctr[CTR_SEGV], 1);
-	assert_int_equal(s->s_ctr[CTR_PAGE_FAULTS], 1);
-	assert_int_equal(s->s_ctr[CTR_ZERO_FILLS], 0);
+	assert_int_equal(K(s)[CTR_SEGV], 1);
+	assert_int_equal(K(s)[CTR_PAGE_FAULTS], 1);
+	assert_int_equal(K(s)[CTR_ZERO_FILLS], 0);
 }
 
 static void noncanonical_address_is_sigsegv_without_a_walk_reference(void **state)
 {
 	struct sim *s = *state;
 
-	assert_int_equal(sim_access(s, 0x0000800000000000ull, MMU_WRITE), 1);
+	assert_int_equal(sim_access0(s, 0x0000800000000000ull, MMU_WRITE), 1);
 	assert_int_equal(s->s_stop.st_status, EPTSIM_KILLED);
-	assert_int_equal(s->s_ctr[CTR_WALK_REFS], 0);
-	assert_int_equal(s->s_ctr[CTR_PAGE_FAULTS], 0);
+	assert_int_equal(K(s)[CTR_WALK_REFS], 0);
+	assert_int_equal(K(s)[CTR_PAGE_FAULTS], 0);
 }
 
 static void first_touch_faults_then_hits(void **state)
 {
 	struct sim *s = *state;
 
-	assert_int_equal(sim_access(s, 0x10000008, MMU_READ), 0);
-	assert_int_equal(s->s_ctr[CTR_PAGE_FAULTS], 1);
-	assert_int_equal(s->s_ctr[CTR_WALKS], 2);
-	assert_int_equal(sim_access(s, 0x10000010, MMU_READ), 0);
-	assert_int_equal(s->s_ctr[CTR_WALKS], 2);
-	assert_int_equal(s->s_ctr[CTR_L1D_HITS], 1);
+	assert_int_equal(sim_access0(s, 0x10000008, MMU_READ), 0);
+	assert_int_equal(K(s)[CTR_PAGE_FAULTS], 1);
+	assert_int_equal(K(s)[CTR_WALKS], 2);
+	assert_int_equal(sim_access0(s, 0x10000010, MMU_READ), 0);
+	assert_int_equal(K(s)[CTR_WALKS], 2);
+	assert_int_equal(K(s)[CTR_L1D_HITS_4K], 1);
 }
 
 /* a read fills a clean entry; the first write walks again to set D */
@@ -80,14 +120,66 @@ static void write_after_read_is_one_assist(void **state)
 {
 	struct sim *s = *state;
 
-	assert_int_equal(sim_access(s, 0x10001000, MMU_READ), 0);
-	assert_int_equal(s->s_ctr[CTR_WALK_ASSISTS], 0);
-	assert_int_equal(sim_access(s, 0x10001008, MMU_WRITE), 0);
-	assert_int_equal(s->s_ctr[CTR_WALK_ASSISTS], 1);
-	assert_int_equal(s->s_ctr[CTR_WALKS], 3);
-	assert_int_equal(sim_access(s, 0x10001010, MMU_WRITE), 0);
-	assert_int_equal(s->s_ctr[CTR_WALK_ASSISTS], 1);
-	assert_int_equal(s->s_ctr[CTR_WALKS], 3);
+	assert_int_equal(sim_access0(s, 0x10001000, MMU_READ), 0);
+	assert_int_equal(K(s)[CTR_WALK_ASSISTS], 0);
+	assert_int_equal(sim_access0(s, 0x10001008, MMU_WRITE), 0);
+	assert_int_equal(K(s)[CTR_WALK_ASSISTS], 1);
+	assert_int_equal(K(s)[CTR_WALKS], 3);
+	assert_int_equal(sim_access0(s, 0x10001010, MMU_WRITE), 0);
+	assert_int_equal(K(s)[CTR_WALK_ASSISTS], 1);
+	assert_int_equal(K(s)[CTR_WALKS], 3);
+}
+
+/*
+ * With 4 KiB EPT pages each guest page is its own EPT violation: the PML4
+ * on the first walk; after the #PF the PDPT, PD, PT and data page, one
+ * walk each; then the walk that succeeds.
+ */
+static void vm_first_touch_exits_once_per_new_guest_page(void **state)
+{
+	struct sim *s = *state;
+
+	assert_int_equal(K(s)[CTR_VM_ENTRIES], 1);      /* the first entry */
+	assert_int_equal(sim_access0(s, 0x10000008, MMU_READ), 0);
+	assert_int_equal(K(s)[CTR_PAGE_FAULTS], 1);
+	assert_int_equal(K(s)[CTR_EXIT_EPT_VIOLATION], 5);
+	assert_int_equal(K(s)[CTR_VM_EXITS], 5);
+	assert_int_equal(K(s)[CTR_VM_ENTRIES], 6);
+	assert_int_equal(K(s)[CTR_HOST_FILLS], 5);
+	assert_int_equal(K(s)[CTR_WALKS], 7);
+	assert_int_equal(K(s)[CTR_WALK_FAULTS], 6);
+	assert_int_equal(K(s)[CTR_WALK_DONE_4K], 1);
+	sim_snapshot(s);
+	/* EPT root + PDPT + PD + PT for GPAs below 2 MiB */
+	assert_int_equal(s->s_ctr[CTR_EPT_FRAMES], 4);
+	assert_int_equal(s->s_ctr[CTR_CYCLES],
+			 s->s_ctr[CTR_CYC_BASE] + s->s_ctr[CTR_CYC_TLB] +
+				 s->s_ctr[CTR_CYC_WALK] + s->s_ctr[CTR_CYC_EXIT] +
+				 s->s_ctr[CTR_CYC_FAULT] + s->s_ctr[CTR_CYC_INV]);
+	assert_int_equal(s->s_ctr[CTR_CYC_EXIT], 5 * s->s_cfg->machine.cycles.vm_exit +
+						  6 * s->s_cfg->machine.cycles.vm_entry);
+	/* a second page of the same PT: only its data page is new */
+	assert_int_equal(sim_access0(s, 0x10001000, MMU_WRITE), 0);
+	assert_int_equal(K(s)[CTR_EXIT_EPT_VIOLATION], 6);
+	assert_int_equal(K(s)[CTR_PAGE_FAULTS], 2);
+}
+
+/* with 2 MiB EPT pages everything the first fault makes lies in one EPT page */
+static void vm_2m_ept_pages_exit_once(void **state)
+{
+	struct sim *s = *state;
+
+	assert_int_equal(sim_access0(s, 0x10000008, MMU_READ), 0);
+	assert_int_equal(K(s)[CTR_PAGE_FAULTS], 1);
+	assert_int_equal(K(s)[CTR_EXIT_EPT_VIOLATION], 1);
+	assert_int_equal(K(s)[CTR_WALKS], 3);
+	/* a 4 KiB guest page over a 2 MiB EPT page: a 4 KiB TLB entry */
+	assert_int_equal(K(s)[CTR_WALK_DONE_4K], 1);
+	assert_int_equal(sim_access0(s, 0x10001000, MMU_WRITE), 0);
+	assert_int_equal(K(s)[CTR_EXIT_EPT_VIOLATION], 1);
+	sim_snapshot(s);
+	/* EPT root, PDPT, PD: no EPT page table below a 2 MiB page */
+	assert_int_equal(s->s_ctr[CTR_EPT_FRAMES], 3);
 }
 
 int main(void)
@@ -97,6 +189,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(noncanonical_address_is_sigsegv_without_a_walk_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(first_touch_faults_then_hits, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_after_read_is_one_assist, setup, teardown),
+		cmocka_unit_test_setup_teardown(vm_first_touch_exits_once_per_new_guest_page, setup_vm_4k, teardown),
+		cmocka_unit_test_setup_teardown(vm_2m_ept_pages_exit_once, setup_vm_2m, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
