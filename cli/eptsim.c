@@ -64,7 +64,7 @@ static const char run_help[] =
 	"                       to standard error\n"
 	"  -s, --set KEY=VALUE  override a workload key by its dotted path, e.g.\n"
 	"                       --set source.accesses=5000 or\n"
-	"                       --set machine.tlb.stlb.entries=2048; repeatable,\n"
+	"                       --set machine.tlb.stlb.4k.entries=2048; repeatable,\n"
 	"                       applied in order after the file; VALUE is JSON\n"
 	"                       if it parses as JSON, else a string\n"
 	"  -q, --quiet          do not print the summary table\n"

@@ -119,6 +119,65 @@ static void report_config_reproduces_the_run(void **state)
 	tl_rmtree(dir);
 }
 
+/* the six parts of the cycle breakdown, as the report names them */
+static const char *const cycle_parts[] = { "base", "tlb", "walk", "exit", "fault", "inv" };
+
+/* breakdown_adds_up - cycles.total of `ctr` (a counters object) is the sum of its parts */
+static long long breakdown_adds_up(json_t *ctr)
+{
+	json_t *cyc = json_object_get(ctr, "cycles");
+	long long sum = 0;
+
+	for (size_t i = 0; i < sizeof(cycle_parts) / sizeof(cycle_parts[0]); i++) {
+		json_t *v = json_object_get(cyc, cycle_parts[i]);
+
+		if (!json_is_integer(v))
+			fail_msg("cycles.%s missing", cycle_parts[i]);
+		sum += json_integer_value(v);
+	}
+	/* no part the list above does not know */
+	assert_int_equal(json_object_size(cyc), 1 + sizeof(cycle_parts) / sizeof(cycle_parts[0]));
+	assert_int_equal(json_integer_value(json_object_get(cyc, "total")), sum);
+	return sum;
+}
+
+/*
+ * The default workload on each shipped machine: the cycle totals differ
+ * between every pair, the breakdown adds up to the total exactly, for the
+ * run and for each vCPU, and the vCPUs' totals add up to the run's.
+ */
+static void presets_change_the_cycles_and_the_breakdown_adds_up(void **state)
+{
+	static const char *const presets[] = { "skylake-sp", "westmere", "icelake-sp" };
+	long long total[3];
+	char *dir = tl_tmpdir();
+	char *rp = tl_path(dir, "r.json");
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char set[64];
+		json_t *r, *cpus;
+		long long per_cpu = 0;
+
+		snprintf(set, sizeof(set), "machine.preset=%s", presets[i]);
+		run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", rp,
+					 "--set", set, NULL }, 0);
+		r = load(rp);
+		total[i] = breakdown_adds_up(json_object_get(r, "counters"));
+		cpus = json_object_get(r, "cpus");
+		assert_int_equal(json_array_size(cpus), 2);
+		for (size_t c = 0; c < json_array_size(cpus); c++)
+			per_cpu += breakdown_adds_up(json_object_get(
+				json_array_get(cpus, c), "counters"));
+		assert_int_equal(per_cpu, total[i]);
+		assert_true(counter(r, "vmx.exits.ept_violation") > 0);
+		json_decref(r);
+	}
+	assert_true(total[0] != total[1] && total[1] != total[2] && total[0] != total[2]);
+	free(rp);
+	tl_rmtree(dir);
+}
+
 /*
  * Worked by hand.  64 pages at 0x10000000 (one 2 MiB region, one page
  * table), read sequentially 8 bytes at a time, twice over:
@@ -349,7 +408,9 @@ static void out_of_memory_exits_1_with_a_report(void **state)
 	char *rp = tl_path(dir, "r.json");
 	const char *args[] = { "run", "workloads/default.json", "-o", rp,
 			       "--set", "memory=1MiB", "--set", "source.footprint=4MiB",
-			       "--set", "source.pattern=sequential", NULL };
+			       "--set", "source.pattern=sequential",
+			       "--set", "vm.enabled=false", "--set", "cpus=1", NULL };
+	/* args[11]: the VM case below swaps it for vm.memory=1MiB */
 	struct tl_run run;
 	json_t *r, *st;
 
@@ -366,6 +427,16 @@ static void out_of_memory_exits_1_with_a_report(void **state)
 	/* 256 frames: frame 0 reserved, 1 root + 3 tables, the rest data */
 	assert_int_equal(counter(r, "memory.data_frames"), 256 - 1 - 4);
 	assert_true(counter(r, "accesses") < 4 * 1024 * 1024 / 8);
+	json_decref(r);
+	/* in a VM the guest's memory runs out: 1 MiB of guest memory, the same count */
+	args[5] = "memory=16MiB";
+	args[11] = "vm.memory=1MiB";
+	tl_run(&run, NULL, args);
+	assert_int_equal(run.status, 1);
+	tl_run_free(&run);
+	r = load(rp);
+	assert_int_equal(counter(r, "memory.data_frames"), 256 - 1 - 4);
+	assert_true(counter(r, "vmx.exits.ept_violation") > 0);
 	json_decref(r);
 	tl_rmtree(dir);
 	free(rp);
@@ -433,6 +504,7 @@ int main(void)
 		cmocka_unit_test(default_report_is_byte_identical),
 		cmocka_unit_test(report_config_reproduces_the_run),
 		cmocka_unit_test(counts_match_the_paging_model),
+		cmocka_unit_test(presets_change_the_cycles_and_the_breakdown_adds_up),
 		cmocka_unit_test(walk_caches_off_read_every_level),
 		cmocka_unit_test(la57_machine_walks_five_levels),
 		cmocka_unit_test(writes_that_fault_fill_dirty_entries),

@@ -265,7 +265,7 @@ static void bools_round_trip(void **state)
 	assert_true(json_is_true(json_object_get(caps, "la57")));
 	assert_true(json_is_true(json_object_get(caps, "ept_ad")));
 	assert_true(json_is_true(json_object_get(caps, "ept_mode_based_exec")));
-	assert_int_equal(json_object_size(caps), 8);
+	assert_int_equal(json_object_size(caps), 18);
 	if (cfg_load_json(&back, j, "report.json", NULL, 0, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_memory_equal(&c, &back, sizeof(c));
@@ -364,7 +364,7 @@ static const struct caps_row caps_rows[] = {
 	{ "machine.caps.ept_2m=false", offsetof(struct mmu_caps, ept_2m) },
 	{ "machine.caps.ept_1g=false", offsetof(struct mmu_caps, ept_1g) },
 	{ "machine.caps.ept_ad=false", offsetof(struct mmu_caps, ept_ad) },
-	{ "machine.caps.ept_mode_based_exec=true", offsetof(struct mmu_caps, ept_mbec) },
+	{ "machine.caps.ept_mode_based_exec=false", offsetof(struct mmu_caps, ept_mbec) },
 };
 
 static void mmu_caps_mapping(void **state)
@@ -378,7 +378,7 @@ static void mmu_caps_mapping(void **state)
 	cfg_mmu_caps(&c, &def);
 	assert_int_equal(def.maxphyaddr, 46);
 	assert_true(def.page1g && !def.la57 && def.ept_xonly && !def.ept_5level);
-	assert_true(def.ept_2m && def.ept_1g && def.ept_ad && !def.ept_mbec);
+	assert_true(def.ept_2m && def.ept_1g && def.ept_ad && def.ept_mbec);
 	for (size_t i = 0; i < sizeof(caps_rows) / sizeof(caps_rows[0]); i++) {
 		const char *sets[] = { caps_rows[i].set, "machine.maxphyaddr=40" };
 		struct mmu_caps want = def;
@@ -504,9 +504,71 @@ static void load_json_names_origin(void **state)
 	tl_rmtree(dir);
 }
 
+/*
+ * The built-in defaults are the skylake-sp preset (docs/cycle-model.md
+ * says so): loading the preset changes nothing but the names.
+ */
+static void defaults_are_skylake_sp(void **state)
+{
+	const char *const dirs[] = { "workloads/machines", NULL };
+	const char *sets[] = { "machine.preset=skylake-sp" };
+	struct eptsim_error err;
+	struct cfg a, b;
+
+	(void)state;
+	if (cfg_load(&a, NULL, NULL, 0, dirs, &err) != 0 ||
+	    cfg_load(&b, NULL, sets, 1, dirs, &err) != 0)
+		fail_msg("%s", err.msg);
+	memcpy(b.machine.preset, a.machine.preset, sizeof(a.machine.preset));
+	memcpy(b.machine.name, a.machine.name, sizeof(a.machine.name));
+	memcpy(b.machine.description, a.machine.description,
+	       sizeof(a.machine.description));
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+/* the VM keys are checked against the machine and the memory */
+static void vm_keys_checked(void **state)
+{
+	struct eptsim_error err;
+	struct cfg c;
+	const char *big[] = { "vm.enabled=true", "memory=64MiB", "vm.memory=64MiB" };
+	const char *no1g[] = { "vm.enabled=true", "vm.ept_page=1g",
+			       "machine.caps.ept_1g=false" };
+	const char *odd[] = { "vm.enabled=true", "vm.ept_page=2m", "vm.memory=3MiB" };
+	const char *ok[] = { "vm.enabled=true", "memory=64MiB", "vm.memory=60MiB" };
+
+	(void)state;
+	assert_int_equal(cfg_load(&c, NULL, big, 3, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "vm.memory: 67108864 bytes of guest memory"));
+	assert_int_equal(cfg_load(&c, NULL, no1g, 3, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--set machine.caps.ept_1g=false: vm.ept_page: \"1g\" EPT pages are not supported"));
+	assert_int_equal(cfg_load(&c, NULL, odd, 3, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "vm.memory: expected a multiple of the EPT page size (2m)"));
+	if (cfg_load(&c, NULL, ok, 3, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+}
+
+/* a TLB level: 4 KiB array required, share_2m only without a 2 MiB array */
+static void tlb_level_rules(void **state)
+{
+	struct eptsim_error err;
+	struct cfg c;
+	const char *no4k[] = { "machine.tlb.l1i.4k.entries=0" };
+	const char *shared[] = { "machine.tlb.l1d.share_2m=true" };
+
+	(void)state;
+	assert_int_equal(cfg_load(&c, NULL, no4k, 1, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "machine.tlb.l1i.4k: entries (0) / ways (8) must be a whole power of two"));
+	assert_int_equal(cfg_load(&c, NULL, shared, 1, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "machine.tlb.l1d.share_2m: 2 MiB pages share the 4 KiB array, so machine.tlb.l1d.2m.entries must be 0, got 32"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_are_skylake_sp),
+		cmocka_unit_test(vm_keys_checked),
+		cmocka_unit_test(tlb_level_rules),
 		cmocka_unit_test(size_strings),
 		cmocka_unit_test(uint_strings),
 		cmocka_unit_test(defaults_only),

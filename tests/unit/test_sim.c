@@ -66,7 +66,7 @@ static int sim_access0(struct sim *s, uint64_t va, enum mmu_acc acc)
 	struct vcpu *vc = &s->s_vm.vm_vcpus[0];
 
 	s->s_tag = mmu_tag(&vc->vc_mmu);
-	return sim_access0(s, vc, va, acc);
+	return sim_access(s, vc, va, acc);
 }
 
 #define K(s) ((s)->s_vm.vm_vcpus[0].vc_ctr)
