@@ -27,16 +27,22 @@ static double now(void)
 
 struct workload {
 	const char *name;
-	const char *sets[4];
+	const char *sets[8];
 };
 
 static const struct workload workloads[] = {
 	{ "tlb-friendly (sequential over 64 MiB)",
 	  { "source.pattern=sequential", "source.footprint=64MiB", NULL } },
-	{ "zipf 0.99 over 256 MiB (the default workload)",
+	{ "zipf 0.99 over 256 MiB, native",
 	  { "source.pattern=zipf", "source.footprint=256MiB", NULL } },
-	{ "walk-heavy (uniform over 4 GiB)",
+	{ "zipf 0.99 over 256 MiB in a VM, 2 vCPUs (default)",
+	  { "source.pattern=zipf", "source.footprint=256MiB", "vm.enabled=true",
+	    "cpus=2", NULL } },
+	{ "walk-heavy (uniform over 4 GiB), native",
 	  { "source.pattern=uniform", "source.footprint=4GiB", "memory=8GiB", NULL } },
+	{ "walk-heavy (uniform over 4 GiB) in a VM, 2 vCPUs",
+	  { "source.pattern=uniform", "source.footprint=4GiB", "memory=8GiB",
+	    "vm.enabled=true", "vm.memory=6GiB", "cpus=2", NULL } },
 };
 
 int main(int argc, char **argv)
@@ -47,7 +53,7 @@ int main(int argc, char **argv)
 	snprintf(accesses, sizeof(accesses), "source.accesses=%llu", n);
 	printf("%-48s %14s %14s %8s\n", "workload", "generate/s", "simulate/s", "ratio");
 	for (size_t w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
-		const char *sets[6] = { accesses, "report.sample_every=0" };
+		const char *sets[10] = { accesses, "report.sample_every=0" };
 		struct eptsim_load_opts o = { .sets = sets };
 		struct eptsim_error err;
 		struct eptsim_config *cfg;

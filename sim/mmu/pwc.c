@@ -11,13 +11,20 @@
 #include <errno.h>
 #include <string.h>
 
-static int pwc_array_init(struct tlb_array *ta, const struct tlb_geom *g)
+/* an array of walk-cache entries that all cover 2^shift bytes */
+static int pwc_array_init(struct tlb_array *ta, const struct tlb_geom *g,
+			  unsigned shift)
 {
+	int rc;
+
 	if (g->entries == 0) {
 		memset(ta, 0, sizeof(*ta));
 		return 0;
 	}
-	return tlb_array_init(ta, g, TLB_LRU, 0);
+	rc = tlb_array_init(ta, g, TLB_LRU, 0);
+	if (rc == 0)
+		ta->ta_shift = (uint8_t)shift;
+	return rc;
 }
 
 int mmu_pwc_init(struct mmu_pwc *pw, const struct mmu_pwc_geom *g)
@@ -26,12 +33,12 @@ int mmu_pwc_init(struct mmu_pwc *pw, const struct mmu_pwc_geom *g)
 
 	memset(pw, 0, sizeof(*pw));
 	for (unsigned l = 2; rc == 0 && l <= MMU_MAX_LEVELS; l++) {
-		rc = pwc_array_init(&pw->pw_psc[l], &g->psc[l]);
+		rc = pwc_array_init(&pw->pw_psc[l], &g->psc[l], pt_level_shift(l));
 		if (rc == 0)
-			rc = pwc_array_init(&pw->pw_epsc[l], &g->epsc[l]);
+			rc = pwc_array_init(&pw->pw_epsc[l], &g->epsc[l], pt_level_shift(l));
 	}
 	if (rc == 0)
-		rc = pwc_array_init(&pw->pw_ntlb, &g->ntlb);
+		rc = pwc_array_init(&pw->pw_ntlb, &g->ntlb, PAGE_SHIFT);
 	if (rc < 0)
 		mmu_pwc_fini(pw);
 	return rc;

@@ -35,7 +35,7 @@
 #define TLB_MAX_ENTRIES 65536u
 
 /* NRU stamps */
-#define TLB_NRU_OLD UINT64_C(1)  /* valid, not referenced since the last clear */
+#define TLB_NRU_OLD UINT64_C(1)  /* valid, not referenced since a clear */
 #define TLB_NRU_REF UINT64_C(2)  /* valid, referenced */
 /* RANDOM keeps no state per entry: every valid entry has this stamp */
 #define TLB_RANDOM_VALID UINT64_C(1)
@@ -115,7 +115,8 @@ void tlb_touch_slow(struct tlb_array *ta, struct tlb_entry *e)
 {
 	size_t i = (size_t)(e - ta->ta_ent);
 
-	ES_ASSERT(ta->ta_policy == TLB_NRU && i < (size_t)ta->ta_sets * ta->ta_ways,
+	ES_ASSERT(ta->ta_policy == TLB_NRU &&
+		  i < (size_t)ta->ta_sets * ta->ta_ways,
 		  "policy=%u entry=%zu of %u x %u", ta->ta_policy, i,
 		  ta->ta_sets, ta->ta_ways);
 	tlb_nru_ref(ta, &ta->ta_ent[i - i % ta->ta_ways], e);
@@ -201,9 +202,11 @@ struct tlb_entry *tlb_array_fill(struct tlb_array *ta,
 	case TLB_NRU:
 		tlb_nru_ref(ta, set, v);
 		break;
-	default:
+	case TLB_RANDOM:
 		v->te_stamp = TLB_RANDOM_VALID;
 		break;
+	default:
+		ES_ASSERT(false, "policy=%u", ta->ta_policy);
 	}
 	return v;
 }
@@ -268,16 +271,21 @@ static unsigned tlb_drop(struct tlb_entry *ent, size_t n,
 /*
  * An address selects, for each size the array holds, the one set an entry
  * of that size covering it would be in.  An array that does not say which
- * sizes it holds (ta_sizes 0: walk caches and line caches, whose shifts
- * are many) is scanned whole.
+ * sizes it holds; an array of one known shift (ta_shift, a walk cache of
+ * one level) only the set for that shift; any other array is scanned
+ * whole.
  */
 unsigned tlb_array_invalidate(struct tlb_array *ta, const struct tlb_sel *s)
 {
 	unsigned n = 0;
 
 	tlb_sel_assert(s);
+	if ((s->ts_flags & TLB_SEL_ADDR) && ta->ta_sizes == 0 && ta->ta_shift != 0)
+		return tlb_drop(tlb_set(ta, s->ts_addr >> ta->ta_shift),
+				ta->ta_ways, s);
 	if (!(s->ts_flags & TLB_SEL_ADDR) || ta->ta_sizes == 0)
-		return tlb_drop(ta->ta_ent, (size_t)ta->ta_sets * ta->ta_ways, s);
+		return tlb_drop(ta->ta_ent,
+				(size_t)ta->ta_sets * ta->ta_ways, s);
 	for (unsigned p = 0; p < TLB_NPSIZE; p++) {
 		if (!(ta->ta_sizes & (1u << p)))
 			continue;
@@ -309,8 +317,8 @@ static struct tlb_level *tlb_level_at(struct tlb *t, unsigned i)
 	return i < TLB_NSIDE ? &t->tlb_l1[i] : &t->tlb_stlb;
 }
 
-static const struct tlb_level_geom *tlb_level_geom_at(const struct tlb_config *c,
-						      unsigned i)
+static const struct tlb_level_geom *
+tlb_level_geom_at(const struct tlb_config *c, unsigned i)
 {
 	return i < TLB_NSIDE ? &c->l1[i] : &c->stlb;
 }
@@ -464,7 +472,8 @@ static struct tlb_entry *tlb_level_put(struct tlb_level *lv, uint64_t va,
 	while (p > TLB_4K &&
 	       (lv->tl_home[p] < 0 || tlb_psize_shift(p) > e->te_shift))
 		p--;
-	ES_ASSERT(lv->tl_home[p] >= 0, "no 4 KiB array: home=%d", lv->tl_home[p]);
+	ES_ASSERT(lv->tl_home[p] >= 0, "no 4 KiB array: home=%d",
+		  lv->tl_home[p]);
 	shift = tlb_psize_shift(p);
 	piece.te_shift = (uint8_t)shift;
 	piece.te_vpn = va >> shift;
@@ -504,10 +513,12 @@ enum tlb_hit tlb_lookup_slow(struct tlb *t, enum tlb_side side, uint64_t va,
 struct tlb_entry *tlb_fill(struct tlb *t, enum tlb_side side, uint64_t va,
 			   const struct tlb_entry *e)
 {
-	ES_ASSERT((e->te_shift == 12 || e->te_shift == 21 || e->te_shift == 30) &&
-		  (e->te_pfn & ((UINT64_C(1) << (e->te_shift - PAGE_SHIFT)) - 1)) == 0,
-		  "te_shift=%u te_pfn=%#llx", e->te_shift,
-		  (unsigned long long)e->te_pfn);
+	const unsigned s = e->te_shift;
+
+	/* pieces are offsets from te_pfn: it must be the page's first frame */
+	ES_ASSERT((s == 12 || s == 21 || s == 30) &&
+		  (e->te_pfn & ((UINT64_C(1) << (s - PAGE_SHIFT)) - 1)) == 0,
+		  "te_shift=%u te_pfn=%#llx", s, (unsigned long long)e->te_pfn);
 	tlb_level_put(&t->tlb_stlb, va, e);
 	return tlb_level_put(&t->tlb_l1[side], va, e);
 }

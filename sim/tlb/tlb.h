@@ -90,7 +90,9 @@ struct tlb_array {
 	uint32_t ta_ways;       /* 0: the array is off (never initialized) */
 	uint8_t ta_policy;      /* enum tlb_policy */
 	uint8_t ta_sizes;       /* bit p: may hold entries of size enum tlb_psize p;
-				   0: any shift (walk caches, line caches): scan all */
+				   0: see ta_shift */
+	uint8_t ta_shift;       /* with ta_sizes 0: the one te_shift of every entry
+				   (a walk cache of one level); 0: any (scan all) */
 	uint64_t ta_clock;      /* LRU and FIFO stamps; bumped before use, never 0 */
 	uint64_t ta_rng;        /* TLB_RANDOM: xorshift64 state, never 0 */
 	struct tlb_entry *ta_ent; /* ta_sets * ta_ways, set-major */

@@ -270,7 +270,7 @@ unsigned vmx_invept(struct vcpu *vc, enum vmx_invept_type type, uint64_t eptp)
 		if (mmu_ept_set(&scratch, true, false, eptp, &why) < 0)
 			return inv_fail(vc, vc->vc_costs.invept);
 		sel = (struct tlb_sel){
-			.ts_flags = TLB_SEL_EPT,
+			.ts_flags = TLB_SEL_EP4TA,
 			.ts_ep4ta = scratch.mu_ept.me_root,
 		};
 		ctr = CTR_INVEPT_SINGLE;

@@ -161,7 +161,7 @@ struct vm {
  * vmx_vcpu_init - a native CPU numbered `id`, with empty caches, reading
  * memory `mem`, in state VCPU_RUNNING; paging controls zero (the caller
  * sets vc_mmu.mu_regs).  `seed` seeds random replacement (it replaces
- * c->vcc_tlb.seed); the page-table line cache replaces LRU.  0, -EINVAL
+ * c->vcc_tlb.seed); the page-table line cache uses LRU.  0, -EINVAL
  * (a bad geometry), -ENOMEM; nothing to free on failure.  `vc` must not
  * move afterwards: vc_mmu.mu_pwc points into it.
  */
@@ -242,7 +242,8 @@ int vmx_mov_cr3(struct vcpu *vc, uint64_t value) MUST_CHECK;
  * vmx_flush_vpid0 - what a VM entry or VM exit with "enable VPID" 0 does
  * to the caches (SDM Vol. 3C §29.4.3.1): drop the linear and combined
  * mappings of VPID 0, all PCIDs, all EP4TAs.  Not counted or charged
- * apart (vmx_entry and vmx_exit call it; exported for tests).
+ * apart (vmx_entry and vmx_exit call it; it lives in inv.c with the
+ * other invalidation rules).
  */
 void vmx_flush_vpid0(struct vcpu *vc);
 
