@@ -226,11 +226,14 @@ static void tlb_sel_assert(const struct tlb_sel *s)
 		  "flags=%#x", s->ts_flags);
 }
 
-bool tlb_sel_match(const struct tlb_sel *s, const struct tlb_entry *e)
+/* sel_match - tlb_sel_match without the check of `s`: the invalidation loops check it once */
+static inline bool sel_match(const struct tlb_sel *s, const struct tlb_entry *e)
 {
 	const unsigned f = s->ts_flags;
 
-	tlb_sel_assert(s);
+	/* the address first: it rules out most entries of a set */
+	if ((f & TLB_SEL_ADDR) && (s->ts_addr >> e->te_shift) != e->te_vpn)
+		return false;
 	if ((f & TLB_SEL_VPID) && e->te_vpid != s->ts_vpid)
 		return false;
 	if ((f & TLB_SEL_NOT_VPID0) && e->te_vpid == 0)
@@ -248,9 +251,13 @@ bool tlb_sel_match(const struct tlb_sel *s, const struct tlb_entry *e)
 		return false;
 	if ((f & TLB_SEL_EP4TA) && (!e->te_ept || e->te_ep4ta != s->ts_ep4ta))
 		return false;
-	if ((f & TLB_SEL_ADDR) && (s->ts_addr >> e->te_shift) != e->te_vpn)
-		return false;
 	return true;
+}
+
+bool tlb_sel_match(const struct tlb_sel *s, const struct tlb_entry *e)
+{
+	tlb_sel_assert(s);
+	return sel_match(s, e);
 }
 
 /* tlb_drop - invalidate the `n` entries at `ent` that `s` selects; the count */
@@ -260,7 +267,7 @@ static unsigned tlb_drop(struct tlb_entry *ent, size_t n,
 	unsigned dropped = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (ent[i].te_stamp != 0 && tlb_sel_match(s, &ent[i])) {
+		if (ent[i].te_stamp != 0 && sel_match(s, &ent[i])) {
 			ent[i] = (struct tlb_entry){ 0 };
 			dropped++;
 		}
