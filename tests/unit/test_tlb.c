@@ -41,6 +41,7 @@
 
 #include "sim/mmu/mmu.h"
 #include "sim/tlb/tlb.h"
+#include "tests/lib/vcfix.h"
 #include "tests/lib/tltab.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -62,15 +63,8 @@ static const struct tlb_config FULL = {
 	.policy = TLB_LRU,
 };
 
-static const struct tlb_config SKL = {
-	.l1 = {
-		[TLB_DATA] = { .size = { { 64, 4 }, { 32, 4 }, { 4, 4 } } },
-		[TLB_INSN] = { .size = { { 128, 8 }, { 8, 8 }, { 0, 0 } } },
-	},
-	.stlb = { .size = { { 1536, 12 }, { 0, 0 }, { 16, 4 } },
-		  .share_2m = true },
-	.policy = TLB_LRU,
-};
+/* SKL: tests/lib/vcfix.c */
+#define SKL vcfix_skylake_tlb
 
 static const struct tlb_config TINY = {
 	.l1 = {

@@ -36,18 +36,12 @@
 #include "sim/tlb/tlb.h"
 #include "tests/lib/mmufix.h"
 #include "tests/lib/tltab.h"
+#include "tests/lib/vcfix.h"
 
 #define VA UINT64_C(0x00007f127456789a)
 
-static const struct tlb_config CFG = {
-	.l1 = {
-		[TLB_DATA] = { .size = { { 64, 4 }, { 32, 4 }, { 4, 4 } } },
-		[TLB_INSN] = { .size = { { 128, 8 }, { 8, 8 }, { 0, 0 } } },
-	},
-	.stlb = { .size = { { 1536, 12 }, { 0, 0 }, { 16, 4 } },
-		  .share_2m = true },
-	.policy = TLB_LRU,
-};
+/* a Skylake-like hierarchy (tests/lib/vcfix.c) */
+#define CFG vcfix_skylake_tlb
 
 struct fill_case {
 	const char *name;

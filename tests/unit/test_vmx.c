@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "sim/vmx/vmx.h"
+#include "tests/lib/vcfix.h"
 #include "tests/lib/tltab.h"
 
 #define EA UINT64_C(0x200000)
@@ -41,33 +42,13 @@
 
 static void config(struct vcpu_config *c)
 {
-	const struct tlb_geom fa64 = { 64, 64 };
-
-	memset(c, 0, sizeof(*c));
-	for (unsigned s = 0; s < TLB_NSIDE; s++)
-		c->vcc_tlb.l1[s].size[TLB_4K] = fa64;
-	c->vcc_tlb.stlb.size[TLB_4K] = fa64;
-	c->vcc_tlb.policy = TLB_LRU;
-	for (unsigned l = 2; l <= MMU_MAX_LEVELS; l++) {
-		c->vcc_pwc.psc[l] = fa64;
-		c->vcc_pwc.epsc[l] = fa64;
-	}
-	c->vcc_pwc.ntlb = fa64;
-	c->vcc_caps = (struct mmu_caps){
-		.maxphyaddr = 40, .page1g = true, .la57 = true,
-		.ept_2m = true, .ept_1g = true,
-	};
-	c->vcc_vmx = (struct vmx_caps){
-		.vpid = true, .invept_single = true, .invept_all = true,
-		.invvpid_addr = true, .invvpid_single = true,
-		.invvpid_all = true, .invvpid_single_g = true,
-		.pcid = true, .invpcid = true, .posted = true,
-	};
-	c->vcc_costs = (struct vmx_costs){
+	const struct vmx_costs costs = {
 		.vm_exit = C_EXIT, .vm_entry = C_ENTRY, .invept = C_INVEPT,
 		.invvpid = 200, .invlpg = 100, .invpcid = 150, .mov_cr3 = 50,
 		.ipi = C_IPI,
 	};
+
+	vcfix_config(c, false, &costs);
 }
 
 /* vm2 - the VM of two vCPUs, VMCS set up, not entered */
