@@ -641,6 +641,12 @@ static int check_tlb(struct loader *L, const char *path, const struct cfg_tlb *t
 {
 	char k[64], k2[64];
 
+	if (t->size[TLB_4K].entries == 0) {
+		snprintf(k, sizeof(k), "%s.4k.entries", path);
+		cfg_errf(L->err, "%s: %s: every TLB level needs its 4 KiB array: expected at least 1, got 0",
+			 origin_of(L, k, NULL), k);
+		return -EINVAL;
+	}
 	for (unsigned p = 0; p < TLB_NPSIZE; p++) {
 		int rc;
 

@@ -133,7 +133,7 @@ enum cfg_type {
 };
 
 struct cfg_key {
-	const char *ck_path;            /* dotted path, e.g. "machine.tlb.l1d.ways" */
+	const char *ck_path;            /* dotted path, e.g. "machine.tlb.l1d.4k.ways" */
 	enum cfg_type ck_type;
 	size_t ck_off;                  /* offsetof(struct cfg, ...) */
 	size_t ck_len;                  /* CFG_STRING: buffer size */

@@ -187,7 +187,7 @@ static const struct cfg_key schema[] = {
 	SIZE("vm.memory", vm.memory, MIB, TIB, "\"1GiB\"",
 	     "guest-physical memory of the VM; the rest of `memory` is the host's (EPT tables)"),
 	BOOL("vm.vpid", vm.vpid, "true",
-	     "the hypervisor enables VPID (needs machine.caps.vpid); false: every VM entry and exit flushes the guest's TLB entries"),
+	     "the hypervisor enables VPID where machine.caps.vpid allows; false (or no VPID on the machine): every VM entry and exit flushes the guest's TLB entries"),
 	BOOL("vm.ept_ad", vm.ept_ad, "true",
 	     "the hypervisor enables EPT A/D flags in the EPTP where machine.caps.ept_ad allows"),
 	ENUM("vm.ept_page", vm.ept_page, cfg_psize_names, "\"4k\"",

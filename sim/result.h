@@ -19,7 +19,7 @@ struct eptsim_config {
 /* one (v)CPU at the end of the run */
 struct eptsim_cpu {
 	enum vcpu_state ec_state;
-	uint64_t ec_ctr[SIM_NCOUNTERS];         /* gauges and cycles.total as in the totals */
+	uint64_t ec_ctr[SIM_NCOUNTERS];         /* its own; gauges (memory.*) as the machine's */
 	uint64_t ec_hist[MMU_MAX_REFS + 1];     /* walks by memory references */
 };
 

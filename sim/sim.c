@@ -558,10 +558,10 @@ int sim_run(struct sim *s, struct eptsim_error *err)
 	}
 	free(st);
 	sim_snapshot(s);
-	/* a last row at the end, unless the run ended on a sample */
+	/* a last row at the end, unless the last sample already equals it (HLT exits come after the last access) */
 	if (every && (s->s_nsamples == 0 ||
-		      s->s_samples[(s->s_nsamples - 1) * SIM_NCOUNTERS + CTR_ACCESSES] !=
-			      s->s_ctr[CTR_ACCESSES]))
+		      memcmp(&s->s_samples[(s->s_nsamples - 1) * SIM_NCOUNTERS],
+			     s->s_ctr, sizeof(s->s_ctr)) != 0))
 		if (sample(s) < 0)
 			goto nomem;
 	return 0;

@@ -1,8 +1,8 @@
 /*
  * stats.h - every counter a run keeps, defined once.
  *
- * The dotted name is the counter's place in the report ("tlb.l1d.hits" is
- * counters.tlb.l1d.hits) and in samples; the summary table, eptsim_counter()
+ * The dotted name is the counter's place in the report ("tlb.l1d.misses"
+ * is counters.tlb.l1d.misses) and in samples; the summary table, eptsim_counter()
  * and docs/report.md all follow this list (tests/unit/test_docs.c fails
  * if a counter is missing from the docs).  Gauges (marked) are levels read
  * when sampled, not sums.

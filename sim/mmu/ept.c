@@ -148,23 +148,23 @@ bool ept_xlate(struct xl *x, const struct xl_s2req *sr, struct xl_s2 *out)
 			x->x_w->ntlb_hits++;
 			*out = (struct xl_s2){
 				.s2_hpa = (t->te_pfn << PAGE_SHIFT) | (gpa & PAGE_MASK),
-				.s2_shift = PAGE_SHIFT,
+				.s2_shift = (unsigned)(t->te_aux >> NTLB_AUX_SHIFT),
 				.s2_eperm = t->te_eperm,
-				.s2_memtype = (unsigned)t->te_aux,
+				.s2_memtype = (unsigned)(t->te_aux & NTLB_AUX_MT),
 			};
 			return true;
 		}
 	}
 
 	/* the EPT paging-structure caches, deepest level first (§29.4.2) */
-	if (pw)
-		x->x_w->epsc_lookups++;
-	for (unsigned l = 2; pw && l <= top; l++) {
+	for (unsigned l = 2, probed = 0; pw && l <= top; l++) {
 		struct tlb_array *ta = &pw->pw_epsc[l];
 		struct tlb_entry *t;
 
 		if (!tlb_array_on(ta))
 			continue;
+		if (!probed++)
+			x->x_w->epsc_lookups++;
 		t = tlb_array_probe(ta, gpa, pt_level_shift(l), &x->x_gptag);
 		if (!t)
 			continue;
@@ -229,7 +229,8 @@ bool ept_xlate(struct xl *x, const struct xl_s2req *sr, struct xl_s2 *out)
 	if (pw && tlb_array_on(&pw->pw_ntlb)) {
 		const struct tlb_entry f = {
 			.te_pfn = out->s2_hpa >> PAGE_SHIFT,
-			.te_aux = out->s2_memtype,
+			.te_aux = out->s2_memtype |
+				  ((uint64_t)out->s2_shift << NTLB_AUX_SHIFT),
 			.te_eperm = (uint8_t)perm,
 			.te_dirty = (e & EPT_D) || (ad && sr->sr_write),
 		};

@@ -93,8 +93,13 @@ struct mmu_ept {
  * guest-physical page to its host frame with the EPT rights and the
  * leaf's D flag.  tlb_entry fields: te_vpn the tag, te_pfn the host frame
  * (next table or page), te_aux the guest frame of the next table (guest
- * PSC), te_perm guest rights (MMU_PERM_*), te_eperm EPT rights (MMU_EPERM_*).
+ * PSC), or for the nested TLB the EPT memory type (bits 7:0) and the EPT
+ * page size's shift (NTLB_AUX_SHIFT up), te_perm guest rights
+ * (MMU_PERM_*), te_eperm EPT rights (MMU_EPERM_*).
  */
+#define NTLB_AUX_MT 0xffu
+#define NTLB_AUX_SHIFT 8u
+
 struct mmu_pwc_geom {
 	struct tlb_geom psc[MMU_MAX_LEVELS + 1];
 	struct tlb_geom epsc[MMU_MAX_LEVELS + 1];
