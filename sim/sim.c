@@ -229,16 +229,9 @@ static void walk_count(struct vcpu *vc, const struct mmu_walk *w)
  */
 static void tlb_drop(struct sim *s, struct vcpu *vc, uint64_t va)
 {
-	const struct tlb_tag *t = &s->s_tag;
+	const struct tlb_sel sel = mmu_sel_addr(&s->s_tag, va);
 
-	tlb_invalidate(&vc->vc_tlb, &(struct tlb_sel){
-		.ts_flags = TLB_SEL_VPID | TLB_SEL_PCID_OR_GLOBAL | TLB_SEL_ADDR |
-			    (t->tg_ept ? TLB_SEL_EP4TA : TLB_SEL_LINEAR),
-		.ts_vpid = t->tg_vpid,
-		.ts_pcid = t->tg_pcid,
-		.ts_ep4ta = t->tg_ep4ta,
-		.ts_addr = va,
-	});
+	tlb_invalidate(&vc->vc_tlb, &sel);
 }
 
 /*

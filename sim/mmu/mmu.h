@@ -145,6 +145,24 @@ static inline struct tlb_tag mmu_gptag(const struct mmu *m)
 	return (struct tlb_tag){ .tg_ept = true, .tg_ep4ta = m->mu_ept.me_root };
 }
 
+/*
+ * mmu_sel_addr - the linear or combined mappings a lookup in context `t`
+ * would use for `va`: what a fault on `va` invalidates (SDM Vol. 3A
+ * §4.10.4.1, Vol. 3C §29.4.3.1), in the TLB and the guest PSCs alike
+ * (PSC entries are never global).
+ */
+static inline struct tlb_sel mmu_sel_addr(const struct tlb_tag *t, uint64_t va)
+{
+	return (struct tlb_sel){
+		.ts_flags = TLB_SEL_VPID | TLB_SEL_PCID_OR_GLOBAL | TLB_SEL_ADDR |
+			    (t->tg_ept ? TLB_SEL_EP4TA : TLB_SEL_LINEAR),
+		.ts_vpid = t->tg_vpid,
+		.ts_pcid = t->tg_pcid,
+		.ts_ep4ta = t->tg_ep4ta,
+		.ts_addr = va,
+	};
+}
+
 /* one access to translate (const input) */
 struct mmu_req {
 	uint64_t va;

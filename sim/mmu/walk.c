@@ -525,15 +525,7 @@ void mmu_translate(struct mmu *m, const struct mmu_req *req, struct mmu_walk *w)
 	walk_2d(m, req, w);
 	if (m->mu_pwc == NULL)
 		return;
-	/* the entries a walk in this context would use for the address */
-	lin = (struct tlb_sel){
-		.ts_flags = TLB_SEL_VPID | TLB_SEL_PCID | TLB_SEL_ADDR |
-			    (tag.tg_ept ? TLB_SEL_EP4TA : TLB_SEL_LINEAR),
-		.ts_vpid = tag.tg_vpid,
-		.ts_pcid = tag.tg_pcid,
-		.ts_ep4ta = tag.tg_ep4ta,
-		.ts_addr = req->va,
-	};
+	lin = mmu_sel_addr(&tag, req->va);
 	gp = (struct tlb_sel){
 		.ts_flags = TLB_SEL_EP4TA | TLB_SEL_ADDR,
 		.ts_ep4ta = tag.tg_ep4ta,

@@ -206,10 +206,32 @@ static void run_case(void **state)
 	mmufix_stop(&f);
 }
 
+/*
+ * With the nested TLB on, a second walk of VA takes its final GPA from
+ * the nested TLB; the translation must keep the EPT page size, so the TLB
+ * entry is as large as without the cache.
+ */
+static void nested_tlb_keeps_the_ept_page_size(void **state)
+{
+	const struct fill_case *c = *state;
+	struct mmufix f = { 0 };
+	struct mmu_walk w;
+
+	setup(&f, c);
+	mmufix_pwc(&f, MF_NTLB);
+	walk_ok(c, &f, VA, &w);
+	TL_EXPECT(c, "first walk: nested TLB hits", w.ntlb_hits, 0);
+	walk_ok(c, &f, VA, &w);
+	TL_EXPECT(c, "second walk: the final GPA from the nested TLB",
+		  w.ntlb_hits > 0, 1);
+	mmufix_stop(&f);
+}
+
 int main(void)
 {
 	struct tl_tests ts = { 0 };
 
 	TL_ROWS(&ts, cases, run_case);
+	TL_ROWS(&ts, cases, nested_tlb_keeps_the_ept_page_size);
 	return tl_tests_run(&ts, "tlbfill");
 }
