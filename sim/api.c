@@ -56,6 +56,60 @@ int eptsim_config_write(const struct eptsim_config *cfg, FILE *f,
 	return rc;
 }
 
+void cfg_native_of(const struct cfg *c, struct cfg *n)
+{
+	size_t k = 0;
+
+	*n = *c;
+	n->vm.enabled = false;
+	n->memory = c->vm.memory;
+	n->swap = c->vm.swap;
+	n->superpages = c->vm.superpages;
+	n->report.sample_every = 0;
+	n->report.native_baseline = false;
+	for (size_t i = 0; i < c->nevents; i++) {
+		const struct cfg_event *ev = &c->events[i];
+
+		if (ev->ce_do == CFG_EV_PRESSURE && ev->ce_kernel == CFG_K_HOST)
+			continue;
+		n->events[k] = *ev;
+		n->events[k].ce_kernel = CFG_K_HOST;
+		k++;
+	}
+	n->nevents = k;
+}
+
+/*
+ * native_baseline - run the native baseline of r's configuration; its
+ * status and cycles go into r.  0 or a negative errno (err says why).
+ */
+static int native_baseline(struct eptsim_result *r, struct eptsim_error *err)
+{
+	struct cfg *nc = malloc(sizeof(*nc));
+	struct sim *s = calloc(1, sizeof(*s));
+	int rc = -ENOMEM;
+
+	if (!nc || !s) {
+		cfg_errf(err, "the host ran out of memory");
+		goto out;
+	}
+	cfg_native_of(&r->er_cfg, nc);
+	rc = sim_init(s, nc, err);
+	if (rc < 0)
+		goto out;
+	rc = sim_run(s, err);
+	if (rc == 0) {
+		r->er_has_native = true;
+		r->er_native_status = s->s_stop.st_status;
+		r->er_native_cycles = s->s_ctr[CTR_CYCLES];
+	}
+	sim_fini(s);
+out:
+	free(s);
+	free(nc);
+	return rc;
+}
+
 int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	       struct eptsim_error *err)
 {
@@ -96,6 +150,13 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	s->s_samples = NULL;    /* the result owns them now */
 	sim_fini(s);
 	free(s);
+	if (r->er_cfg.vm.enabled && r->er_cfg.report.native_baseline) {
+		rc = native_baseline(r, err);
+		if (rc < 0) {
+			eptsim_result_free(r);
+			return rc;
+		}
+	}
 	*out = r;
 	return 0;
 fail:

@@ -32,6 +32,7 @@ struct loader {
 	struct eptsim_error *err;
 	const char *origin[CFG_MAX_KEYS];
 	unsigned rank[CFG_MAX_KEYS];
+	const char *ev_origin;  /* where the events list came from */
 };
 
 void cfg_errf(struct eptsim_error *err, const char *fmt, ...)
@@ -159,8 +160,14 @@ static void fmt_range(const struct cfg_key *k, char *buf, size_t len)
 int cfg_set_value(struct cfg *c, const struct cfg_key *k, const json_t *v,
 		  char *why, size_t whylen)
 {
+	return cfg_set_field(c, k, v, why, whylen);
+}
+
+int cfg_set_field(void *base, const struct cfg_key *k, const json_t *v,
+		  char *why, size_t whylen)
+{
 	char got[96], range[64];
-	char *field = (char *)c + k->ck_off;
+	char *field = (char *)base + k->ck_off;
 	uint64_t u = 0;
 	int rc = 0;
 
@@ -368,6 +375,10 @@ static int apply_value(struct loader *L, const char *path, const json_t *v,
 	const struct cfg_key *k = cfg_key_find(path);
 	char why[512];
 
+	if (strcmp(path, "events") == 0) {
+		L->ev_origin = origin;
+		return cfg_events_load(L->c, v, origin, L->err);
+	}
 	if (k) {
 		size_t idx = (size_t)(k - cfg_schema());
 
@@ -669,29 +680,38 @@ static int check_tlb(struct loader *L, const char *path, const struct cfg_tlb *t
 }
 
 /* the EPT table pages that can map `bytes` of guest memory with 4 KiB pages, 4 levels */
-static uint64_t ept_table_pages(uint64_t bytes)
-{
-	uint64_t n = 0, span = UINT64_C(1) << 21;
-
-	for (unsigned l = 1; l <= 4; l++, span <<= 9)
-		n += (bytes + span - 1) / span;
-	return n;
-}
-
-/* check_vm - the VM keys against the machine and memory */
+/* check_vm - the VM keys against the machine and memory, and the events against the mode */
 static int check_vm(struct loader *L)
 {
 	const struct cfg *c = L->c;
 	const uint64_t page = UINT64_C(1) << tlb_psize_shift((enum tlb_psize)c->vm.ept_page);
-	const uint64_t need = c->vm.memory + (ept_table_pages(c->vm.memory) + 2) * PAGE_SIZE;
 
+	for (size_t i = 0; i < c->nevents; i++) {
+		if (c->events[i].ce_at >= c->source.accesses) {
+			cfg_errf(L->err, "%s: events: an event at %llu would never happen: the source makes %llu accesses (events happen before access \"at\")",
+				 L->ev_origin,
+				 (unsigned long long)c->events[i].ce_at,
+				 (unsigned long long)c->source.accesses);
+			return -EINVAL;
+		}
+		if (c->events[i].ce_do == CFG_EV_PRESSURE &&
+		    c->events[i].ce_kernel == CFG_K_GUEST && !c->vm.enabled) {
+			cfg_errf(L->err, "%s: events: a pressure event at %llu names the guest kernel, but vm.enabled is false (natively the only kernel is \"host\")",
+				 L->ev_origin,
+				 (unsigned long long)c->events[i].ce_at);
+			return -EINVAL;
+		}
+	}
 	if (!c->vm.enabled)
 		return 0;
-	if ((c->vm.ept_page == TLB_2M && !c->machine.caps.ept_2m) ||
-	    (c->vm.ept_page == TLB_1G && !c->machine.caps.ept_1g)) {
-		cfg_errf(L->err, "%s: vm.ept_page: \"%s\" EPT pages are not supported by the machine (machine.caps.ept_%s is false)",
-			 blame(L, "vm.ept_page", c->vm.ept_page == TLB_2M ? "machine.caps.ept_2m" : "machine.caps.ept_1g"),
-			 cfg_psize_names[c->vm.ept_page], c->vm.ept_page == TLB_2M ? "2m" : "1g");
+	if (c->vm.ept_page == TLB_1G) {
+		cfg_errf(L->err, "%s: vm.ept_page: \"1g\" is not supported yet: the host kernel model maps guest memory with 4 KiB and 2 MiB pages",
+			 origin_of(L, "vm.ept_page", NULL));
+		return -EINVAL;
+	}
+	if (c->vm.ept_page == TLB_2M && !c->machine.caps.ept_2m) {
+		cfg_errf(L->err, "%s: vm.ept_page: \"2m\" EPT pages are not supported by the machine (machine.caps.ept_2m is false)",
+			 blame(L, "vm.ept_page", "machine.caps.ept_2m"));
 		return -EINVAL;
 	}
 	if (c->vm.memory % page != 0) {
@@ -700,10 +720,18 @@ static int check_vm(struct loader *L)
 			 (unsigned long long)c->vm.memory);
 		return -EINVAL;
 	}
-	if (need > c->memory) {
-		cfg_errf(L->err, "%s: vm.memory: %llu bytes of guest memory and up to %llu of EPT tables do not fit in memory (%llu bytes)",
+	/* DragonFly and Akaros have no A/D emulation: they need the hardware's */
+	if ((c->vm.policy == 2 || c->vm.policy == 3) &&
+	    !(c->vm.ept_ad && c->machine.caps.ept_ad)) {
+		cfg_errf(L->err, "%s: vm.policy: \"%s\" needs EPT A/D flags (machine.caps.ept_ad and vm.ept_ad): the design has no A/D emulation; use bhyve or nvmm on this machine",
+			 blame(L, "vm.policy", c->machine.caps.ept_ad ? "vm.ept_ad" : "machine.caps.ept_ad"),
+			 c->vm.policy == 2 ? "dragonfly" : "akaros");
+		return -EINVAL;
+	}
+	if (c->vm.memory >= c->memory) {
+		cfg_errf(L->err, "%s: vm.memory: %llu bytes of guest memory leave nothing of memory (%llu bytes) to the host; the host may overcommit with swap, but needs room for its own tables",
 			 blame(L, "vm.memory", "memory"), (unsigned long long)c->vm.memory,
-			 (unsigned long long)(need - c->vm.memory), (unsigned long long)c->memory);
+			 (unsigned long long)c->memory);
 		return -EINVAL;
 	}
 	return 0;
@@ -1142,6 +1170,11 @@ json_t *cfg_to_json(const struct cfg *c)
 			json_decref(root);
 			return NULL;
 		}
+	}
+	if (root && c->nevents > 0 &&
+	    cfg_json_put(root, "events", cfg_events_json(c)) < 0) {
+		json_decref(root);
+		return NULL;
 	}
 	return root;
 }

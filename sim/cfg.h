@@ -38,10 +38,43 @@ struct cfg_psc {
 };
 
 /* values as the schema stores them: integers, enums and sizes are uint64_t */
+/*
+ * One entry of the workload's "events" list: at the moment `ce_at`
+ * accesses have been made (over all CPUs), the CPU whose turn it is does
+ * `ce_do`.  Offsets are from source.base.
+ */
+enum cfg_event_kind {
+	CFG_EV_PRESSURE,        /* a kernel has only ce_free bytes free */
+	CFG_EV_MMAP,            /* map [off, off+len) anonymous read/write (MAP_FIXED) */
+	CFG_EV_MUNMAP,
+	CFG_EV_MPROTECT,        /* to ce_prot */
+	CFG_EV_MADVISE,         /* MADV_DONTNEED */
+	CFG_EV_COPYIN,          /* the kernel reads [off, off+len) of the process */
+	CFG_EV_COPYOUT,         /* the kernel writes it */
+	CFG_EV_NKINDS
+};
+enum cfg_event_kernel { CFG_K_HOST, CFG_K_GUEST };
+
+struct cfg_event {
+	uint64_t ce_at;
+	uint64_t ce_do;         /* enum cfg_event_kind */
+	uint64_t ce_kernel;     /* enum cfg_event_kernel: pressure only */
+	uint64_t ce_free;       /* pressure: bytes */
+	uint64_t ce_off, ce_len;
+	uint64_t ce_prot;       /* VM_PROT_* */
+};
+#define CFG_MAX_EVENTS 256
+
+extern const char *const cfg_event_names[];     /* enum cfg_event_kind, NULL-terminated */
+extern const char *const cfg_kernel_names[];    /* enum cfg_event_kernel */
+extern const char *const cfg_prot_names[];      /* "none", "r", "rw", ... indexed by VM_PROT_* bits */
+
 struct cfg {
 	char name[CFG_NAME_MAX];
 	uint64_t seed;
 	uint64_t memory;                /* bytes of physical memory */
+	uint64_t swap;                  /* bytes of swap of the machine's kernel (native, or the host) */
+	bool superpages;                /* that kernel's reservations and 2 MiB promotion */
 	struct {
 		char preset[CFG_NAME_MAX];
 		char name[CFG_NAME_MAX];
@@ -93,6 +126,12 @@ struct cfg {
 			uint64_t invpcid;
 			uint64_t mov_cr3;
 			uint64_t ipi;
+			uint64_t ad_emulation;
+			uint64_t swap_in;
+			uint64_t swap_out;
+			uint64_t page_scan;
+			uint64_t promote;
+			uint64_t demote;
 		} cycles;
 	} machine;
 	uint64_t cpus;                  /* (v)CPUs running the workload */
@@ -102,8 +141,11 @@ struct cfg {
 		uint64_t memory;        /* guest-physical memory, bytes */
 		bool vpid;
 		bool ept_ad;
-		uint64_t ept_page;      /* enum tlb_psize: the host's EPT page size */
+		uint64_t ept_page;      /* enum tlb_psize: what the host faults in at once */
 		bool posted_interrupts;
+		uint64_t swap;          /* the guest kernel's swap */
+		bool superpages;        /* the guest kernel's reservations and promotion */
+		uint64_t policy;        /* enum host_policy */
 	} vm;
 	struct {
 		uint64_t kind;          /* enum cfg_source_kind */
@@ -118,7 +160,10 @@ struct cfg {
 	} source;
 	struct {
 		uint64_t sample_every;
+		bool native_baseline;
 	} report;
+	size_t nevents;
+	struct cfg_event events[CFG_MAX_EVENTS]; /* sorted by ce_at (stable) */
 };
 
 enum cfg_source_kind { CFG_SOURCE_SYNTHETIC };
@@ -165,5 +210,7 @@ extern const char *const cfg_pattern_names[];
 extern const char *const cfg_policy_names[];
 /* "4k", "2m", "1g": enum tlb_psize order */
 extern const char *const cfg_psize_names[];
+extern const char *const cfg_vm_policy_names[]; /* enum host_policy order */
+#define cfg_vm_policy_name(p) (cfg_vm_policy_names[(p)])
 
 #endif

@@ -47,6 +47,21 @@ int cfg_load_json(struct cfg *c, const json_t *root, const char *origin,
 int cfg_set_value(struct cfg *c, const struct cfg_key *k, const json_t *v,
 		  char *why, size_t whylen);
 
+/* cfg_set_field - cfg_set_value for a key whose ck_off is relative to `base` (an event) */
+int cfg_set_field(void *base, const struct cfg_key *k, const json_t *v,
+		  char *why, size_t whylen);
+
+/*
+ * cfg_events_load - the workload's "events" list (replacing any loaded
+ * before), validated and sorted by "at" (stable).  Errors name
+ * events[i].key.  0 or -EINVAL.
+ */
+int cfg_events_load(struct cfg *c, const json_t *v, const char *origin,
+		    struct eptsim_error *err);
+
+/* cfg_events_json - the events as a JSON list in the workload's form */
+json_t *cfg_events_json(const struct cfg *c);
+
 /* cfg_parse_size - "64MiB", "4K", "4096" (binary units) -> bytes */
 int cfg_parse_size(const char *s, uint64_t *out);
 /* cfg_parse_uint - "123" or "0x7b" -> value; -EINVAL or -ERANGE */

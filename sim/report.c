@@ -72,6 +72,36 @@ static json_t *cpus_json(const struct eptsim_result *r)
 	return a;
 }
 
+/*
+ * overhead_json - the VM run against its native baseline: both cycle
+ * totals and their ratio, as a decimal string with 4 places computed in
+ * integers (no floating point reaches the report).
+ */
+static json_t *overhead_json(const struct eptsim_result *r)
+{
+	char ratio[48];
+
+	eptsim_ratio_text(r->er_ctr[CTR_CYCLES], r->er_native_cycles, ratio, sizeof(ratio));
+	return json_pack("{s:s, s:I, s:I, s:s}", "native_status",
+			 eptsim_status_name(r->er_native_status), "native_cycles",
+			 (json_int_t)r->er_native_cycles, "ept_cycles",
+			 (json_int_t)r->er_ctr[CTR_CYCLES], "ratio", ratio);
+}
+
+void eptsim_ratio_text(uint64_t num, uint64_t den, char *buf, size_t len)
+{
+	unsigned __int128 q;
+
+	if (den == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	/* rounded to 4 places: (num * 10^4 + den / 2) / den */
+	q = ((unsigned __int128)num * 10000 + den / 2) / den;
+	snprintf(buf, len, "%llu.%04llu", (unsigned long long)(q / 10000),
+		 (unsigned long long)(q % 10000));
+}
+
 json_t *report_json(const struct eptsim_result *r)
 {
 	json_t *root = json_object(), *st, *meta, *v;
@@ -102,6 +132,10 @@ json_t *report_json(const struct eptsim_result *r)
 	bad |= !v || json_object_set_new(root, "histograms", v);
 	v = cpus_json(r);
 	bad |= !v || json_object_set_new(root, "cpus", v);
+	if (r->er_has_native) {
+		v = overhead_json(r);
+		bad |= !v || json_object_set_new(root, "overhead", v);
+	}
 	if (bad) {
 		json_decref(root);
 		return NULL;

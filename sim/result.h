@@ -32,7 +32,22 @@ struct eptsim_result {
 	struct eptsim_cpu *er_cpus;
 	uint64_t *er_samples;   /* er_nsamples rows of SIM_NCOUNTERS */
 	size_t er_nsamples;
+	/* a VM run with report.native_baseline: the same workload natively */
+	bool er_has_native;
+	enum eptsim_status er_native_status;
+	uint64_t er_native_cycles;
 };
+
+/*
+ * cfg_native_of - the native baseline of VM configuration `c`: the guest
+ * kernel's memory, swap and superpages become the machine's, host
+ * pressure events are dropped (natively there is no host), guest ones go
+ * to the machine's kernel, no samples.
+ */
+void cfg_native_of(const struct cfg *c, struct cfg *n);
+
+/* eptsim_ratio_text - num/den as "1.2345" (rounded, integer arithmetic), "-" if den is 0 */
+void eptsim_ratio_text(uint64_t num, uint64_t den, char *buf, size_t len);
 
 /* report_json - the whole report but the samples, keys in report order */
 json_t *report_json(const struct eptsim_result *r);

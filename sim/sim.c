@@ -9,6 +9,7 @@
 
 #include "sim/cfg_load.h"
 #include "sim/mmu/pte.h"
+#include "kernel-model/vm_pageout.h"
 #include "sim/synth.h"
 
 const char *const sim_ctr_names[SIM_NCOUNTERS] = {
@@ -26,8 +27,7 @@ const char *const sim_ctr_docs[SIM_NCOUNTERS] = {
 /* the counters that are levels, not sums: set by sim_snapshot, not summed */
 static bool sim_ctr_gauge(enum sim_ctr i)
 {
-	return i == CTR_DATA_FRAMES || i == CTR_PT_FRAMES ||
-	       i == CTR_EPT_FRAMES || i == CTR_CYCLES;
+	return i >= CTR_DATA_FRAMES && i <= CTR_CYCLES;
 }
 
 /* cycles_sum - cycles.total: the breakdown adds up to it by construction */
@@ -49,39 +49,151 @@ static void sim_regs(struct sim *s, struct vcpu *vc)
 }
 
 /*
- * sim_vm_init - guest memory at GPA = HPA [0, vm.memory), the host's
- * frames above it, the host's EPT, and the vCPUs entered once.  The EPT
- * uses 5 levels where the machine has 5-level EPT.
+ * The guest kernel's TLB shootdowns (pmap_invalidate_* of the process's
+ * PT_X86 pmap).  The CPU whose turn it is invalidates its own TLB with
+ * INVLPG (or reloads CR3 for more than 32 pages, Linux's
+ * tlb_single_page_flush_ceiling) and sends an IPI to every other CPU that
+ * still runs the process, which does the same; a halted CPU's thread is
+ * done, so its TLB is never used again and is left alone.
+ */
+#define SIM_FLUSH_CEILING 32u
+
+static void shoot(struct sim *s, uint64_t sva, uint64_t npages)
+{
+	struct vcpu *cur = s->s_cur;
+
+	if (!cur || cur->vc_state != VCPU_RUNNING)
+		return; /* nothing has run yet: nothing is cached */
+	for (unsigned i = 0; i < s->s_vm.vm_nvcpus; i++) {
+		struct vcpu *vc = &s->s_vm.vm_vcpus[i];
+		int rc;
+
+		if (vc->vc_state == VCPU_HALTED)
+			continue;
+		if (vc != cur)
+			vmx_send_ipi(cur, vc);
+		if (npages > SIM_FLUSH_CEILING) {
+			rc = vmx_mov_cr3(vc, vc->vc_mmu.mu_regs.cr3);
+			ES_ASSERT(rc == 0, "vcpu %u: CR3 reload refused", vc->vc_id);
+			continue;
+		}
+		for (uint64_t p = 0; p < npages; p++)
+			vmx_invlpg(vc, sva + p * PAGE_SIZE);
+	}
+	s->s_tag = mmu_tag(&cur->vc_mmu);
+}
+
+static void inval_page(void *ctx, struct pmap *pm, uint64_t va)
+{
+	(void)pm;
+	shoot(ctx, va, 1);
+}
+
+static void inval_range(void *ctx, struct pmap *pm, uint64_t sva, uint64_t eva)
+{
+	(void)pm;
+	shoot(ctx, sva, (eva - sva) >> PAGE_SHIFT);
+}
+
+static void inval_all(void *ctx, struct pmap *pm)
+{
+	(void)pm;
+	shoot(ctx, 0, UINT64_MAX);
+}
+
+/*
+ * charge - the kernel work done since the last charge, in cycles, to
+ * `vc` (cycles.fault): whatever a kernel did happened on behalf of the
+ * CPU whose turn it was.  Also counts the per-CPU fault counters.
+ */
+static void charge(struct sim *s, struct vcpu *vc)
+{
+	const struct cfg *c = s->s_cfg;
+	const struct vm_kstats *g = &s->s_gk.vk_st, *g0 = &s->s_gk_charged;
+	const struct vm_kstats *h = &s->s_host.h_k.vk_st, *h0 = &s->s_hk_charged;
+	const uint64_t levels = s->s_vs.vs_pmap.pm_levels;
+	uint64_t cyc = 0;
+
+#define D(k, f) ((k)->f - (k##0)->f)
+	cyc += (D(g, zero_fills) + D(g, pt_allocs)) * c->machine.cycles.page_zero;
+	cyc += D(g, swap_ins) * c->machine.cycles.swap_in;
+	cyc += D(g, swap_outs) * c->machine.cycles.swap_out;
+	cyc += D(g, scanned) * c->machine.cycles.page_scan;
+	cyc += D(g, promotions) * c->machine.cycles.promote;
+	cyc += D(g, demotions) * c->machine.cycles.demote;
+	/* dragonfly's copyin walks the guest tables by hand: a memory read per level */
+	cyc += D(g, copy_walks) * levels * c->machine.cycles.memory;
+	vc->vc_ctr[CTR_ZERO_FILLS] += D(g, zero_fills);
+	vc->vc_ctr[CTR_PT_ALLOCS] += D(g, pt_allocs);
+	if (s->s_up_host) {
+		cyc += D(h, faults) * c->machine.cycles.ept_fill;
+		cyc += (D(h, ad_accessed) + D(h, ad_dirty)) * c->machine.cycles.ad_emulation;
+		cyc += (D(h, zero_fills) + D(h, pt_allocs)) * c->machine.cycles.page_zero;
+		cyc += D(h, swap_ins) * c->machine.cycles.swap_in;
+		cyc += D(h, swap_outs) * c->machine.cycles.swap_out;
+		cyc += D(h, scanned) * c->machine.cycles.page_scan;
+		cyc += D(h, promotions) * c->machine.cycles.promote;
+		cyc += D(h, demotions) * c->machine.cycles.demote;
+		vc->vc_ctr[CTR_HOST_FILLS] += D(h, faults);
+		s->s_hk_charged = *h;
+	}
+#undef D
+	s->s_gk_charged = *g;
+	vc->vc_ctr[CTR_CYC_FAULT] += cyc;
+}
+
+/*
+ * sim_vm_init - the host kernel on all of the machine's memory, the
+ * VM's memory as its object, the EPT by vm.policy; the vCPUs (made, not
+ * entered: the guest kernel is built first).  The EPT uses 5 levels where
+ * the machine has 5-level EPT.
  */
 static int sim_vm_init(struct sim *s, const struct vcpu_config *vcc,
 		       const char **what)
 {
 	const struct cfg *c = s->s_cfg;
-	const uint64_t gframes = c->vm.memory >> PAGE_SHIFT;
-	const bool ad = c->vm.ept_ad && c->machine.caps.ept_ad;
-	const char *why = NULL;
+	const struct host_config hc = {
+		.hc_policy = (enum host_policy)c->vm.policy,
+		.hc_guest_bytes = c->vm.memory,
+		.hc_swap_bytes = c->swap,
+		.hc_first_frame = 1,
+		.hc_end_frame = s->s_mem.pm_frames,
+		.hc_superpages = c->superpages,
+		.hc_fault_2m = c->vm.ept_page == TLB_2M,
+		.hc_hw_ad = c->vm.ept_ad && c->machine.caps.ept_ad,
+		.hc_ept_2m = c->machine.caps.ept_2m,
+		.hc_exec_only = c->machine.caps.ept_execute_only,
+		.hc_levels = c->machine.caps.ept_5level ? 5 : 4,
+		.hc_maxphyaddr = (unsigned)c->machine.maxphyaddr,
+	};
 	int rc;
 
-	*what = "the host's frames";
-	rc = vm_phys_init_range(&s->s_hphys, &s->s_mem, gframes, s->s_mem.pm_frames);
-	if (rc < 0)
-		return rc;
-	*what = "the EPT";
-	rc = pin_init(&s->s_pin, &s->s_hphys, c->machine.caps.ept_5level ? 5 : 4,
-		      (unsigned)c->machine.maxphyaddr, c->vm.memory,
-		      tlb_psize_shift((enum tlb_psize)c->vm.ept_page));
-	if (rc < 0)
-		return rc;
 	*what = "the vCPUs";
 	rc = vmx_vm_init(&s->s_vm, (unsigned)c->cpus, vcc, &s->s_mem, c->seed);
 	if (rc < 0)
 		return rc;
+	s->s_up_vm = true;
+	*what = "the host kernel";
+	rc = host_init(&s->s_host, &hc, &s->s_mem, &s->s_vm);
+	if (rc < 0)
+		return rc;
+	s->s_up_host = true;
+	return 0;
+}
+
+/* sim_vm_enter - load each vCPU's controls and enter it once */
+static void sim_vm_enter(struct sim *s)
+{
+	const struct cfg *c = s->s_cfg;
+	const char *why = NULL;
+
 	for (unsigned i = 0; i < s->s_vm.vm_nvcpus; i++) {
 		struct vcpu *vc = &s->s_vm.vm_vcpus[i];
+		int rc;
 
 		sim_regs(s, vc);
 		vc->vc_vmcs.vmcs_enable_ept = true;
-		vc->vc_vmcs.vmcs_eptp = pin_eptp(&s->s_pin, ad);
+		vc->vc_vmcs.vmcs_eptp = host_eptp(&s->s_host);
 		vc->vc_vmcs.vmcs_enable_vpid = c->vm.vpid && c->machine.caps.vpid;
 		vc->vc_vmcs.vmcs_vpid = (uint16_t)(i + 1);
 		vc->vc_vmcs.vmcs_posted_intr =
@@ -89,75 +201,102 @@ static int sim_vm_init(struct sim *s, const struct vcpu_config *vcc,
 		rc = vmx_entry(vc, &why);
 		ES_ASSERT(rc == 0, "vcpu %u: VM entry failed: %s", i, why);
 	}
-	return 0;
 }
 
 int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
 {
 	const char *what = "physical memory";
 	struct vcpu_config vcc;
+	uint64_t gframes;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->s_cfg = c;
+	s->s_user = true;
 	cfg_vcpu_config(c, &vcc);
 	rc = pmem_init(&s->s_mem, c->memory);
 	if (rc < 0)
 		goto fail;
-	what = "the frame allocator";
-	rc = vm_phys_init_range(&s->s_phys, &s->s_mem, 1,
-				c->vm.enabled ? c->vm.memory >> PAGE_SHIFT
-					      : s->s_mem.pm_frames);
-	if (rc < 0)
-		goto fail_mem;
-	what = "the process address space";
-	/* the kernel uses 5-level paging where the CPU has it, as Linux does */
-	rc = vmspace_init(&s->s_vs, &s->s_phys, (unsigned)c->machine.maxphyaddr,
-			  c->machine.caps.la57 ? 5 : 4);
-	if (rc < 0)
-		goto fail_phys;
-	/* the synthetic source's footprint: one anonymous read/write region */
-	rc = vm_map_insert(&s->s_vs.vs_map, c->source.base,
-			   c->source.base + c->source.footprint,
-			   VM_PROT_READ | VM_PROT_WRITE);
-	if (rc < 0)
-		goto fail_vs;
 	if (c->vm.enabled) {
 		rc = sim_vm_init(s, &vcc, &what);
+		if (rc < 0)
+			goto fail;
+	}
+	what = "the kernel";
+	gframes = c->vm.enabled ? c->vm.memory >> PAGE_SHIFT : s->s_mem.pm_frames;
+	rc = vm_kern_init(&s->s_gk, c->vm.enabled ? "guest" : "native", &s->s_mem,
+			  1, gframes, c->vm.enabled ? c->vm.swap : c->swap);
+	if (rc < 0)
+		goto fail;
+	s->s_up_gk = true;
+	s->s_gk.vk_superpages = c->vm.enabled ? c->vm.superpages : c->superpages;
+	if (c->vm.enabled) {
+		s->s_gk.vk_gpa = host_gpa;
+		s->s_gk.vk_gpa_ctx = &s->s_host;
+	}
+	what = "the process address space";
+	/* the kernel uses 5-level paging where the CPU has it, as Linux does */
+	rc = vmspace_init(&s->s_vs, &s->s_gk, PT_X86, (unsigned)c->machine.maxphyaddr,
+			  c->machine.caps.la57 ? 5 : 4,
+			  s->s_gk.vk_superpages ? PMAP_SUPERPAGES : 0);
+	if (rc < 0)
+		goto fail;
+	s->s_up_vs = true;
+	s->s_vs.vs_pmap.pm_inval = (struct pmap_inval){
+		.pi_ctx = s,
+		.pi_page = inval_page,
+		.pi_range = inval_range,
+		.pi_all = inval_all,
+	};
+	/* the synthetic source's footprint: one anonymous read/write region */
+	rc = vmspace_mmap(&s->s_vs, &(uint64_t){ c->source.base }, c->source.footprint,
+			  VM_PROT_READ | VM_PROT_WRITE, true);
+	if (rc < 0)
+		goto fail;
+	if (c->vm.enabled) {
+		sim_vm_enter(s);
 	} else {
 		what = "the CPUs";
 		rc = vmx_vm_init(&s->s_vm, (unsigned)c->cpus, &vcc, &s->s_mem, c->seed);
-		for (unsigned i = 0; rc == 0 && i < s->s_vm.vm_nvcpus; i++) {
+		if (rc < 0)
+			goto fail;
+		s->s_up_vm = true;
+		for (unsigned i = 0; i < s->s_vm.vm_nvcpus; i++) {
 			/* plain CPUs: never in a VM */
 			s->s_vm.vm_vcpus[i].vc_vm = NULL;
 			s->s_vm.vm_vcpus[i].vc_state = VCPU_RUNNING;
 			sim_regs(s, &s->s_vm.vm_vcpus[i]);
 		}
 	}
-	if (rc < 0)
-		goto fail_vm;
+	/* building the machine is not charged to anyone */
+	s->s_gk_charged = s->s_gk.vk_st;
+	s->s_hk_charged = s->s_host.h_k.vk_st;
 	return 0;
-fail_vm:
-	vmx_vm_fini(&s->s_vm);
-	vm_phys_fini(&s->s_hphys);
-fail_vs:
-	vmspace_fini(&s->s_vs);
-fail_phys:
-	vm_phys_fini(&s->s_phys);
-fail_mem:
-	pmem_fini(&s->s_mem);
 fail:
+	sim_fini(s);
 	cfg_errf(err, "cannot set up %s: %s", what, strerror(-rc));
 	return rc;
 }
 
 void sim_fini(struct sim *s)
 {
-	vmx_vm_fini(&s->s_vm);
-	vmspace_fini(&s->s_vs);
-	vm_phys_fini(&s->s_hphys);
-	vm_phys_fini(&s->s_phys);
-	pmem_fini(&s->s_mem);
+	/* teardown is nobody's work: no shootdowns, no exits */
+	s->s_cur = NULL;
+	s->s_host.h_cur = NULL;
+	s->s_host.h_vm = NULL;
+	if (s->s_up_vs) {
+		s->s_vs.vs_pmap.pm_inval = (struct pmap_inval){ 0 };
+		vmspace_fini(&s->s_vs);
+	}
+	if (s->s_up_gk)
+		vm_kern_fini(&s->s_gk);
+	if (s->s_up_host)
+		host_fini(&s->s_host);
+	if (s->s_up_vm)
+		vmx_vm_fini(&s->s_vm);
+	s->s_up_vs = s->s_up_gk = s->s_up_host = s->s_up_vm = false;
+	if (s->s_mem.pm_dir)
+		pmem_fini(&s->s_mem);
 	free(s->s_samples);
 	s->s_samples = NULL;
 }
@@ -235,31 +374,22 @@ static void tlb_drop(struct sim *s, struct vcpu *vc, uint64_t va)
 }
 
 /*
- * host_ept_fault - VM exit for an EPT violation at `gpa`, the host maps
- * the page, VM entry.  0, 1 (the run ends: host memory exhausted), or
- * an assertion for what only a host bug can cause.
+ * host_ept_fault - the EPT violation goes to the host (exit, its policy,
+ * entry; sim/host.h).  0, or 1 when the host is out of memory (the run
+ * ends).
  */
 static int host_ept_fault(struct sim *s, struct vcpu *vc, const struct mmu_walk *w,
 			  uint64_t va, enum mmu_acc acc)
 {
-	const struct cfg *c = s->s_cfg;
-	const char *why = NULL;
-	unsigned tables = 0;
-	int rc;
+	int rc = host_ept_violation(&s->s_host, vc, w->fault_gpa, w->exit_qual, va);
 
-	vmx_exit(vc, VMX_EXIT_EPT_VIOLATION, w->exit_qual, w->fault_gpa, va);
-	rc = pin_fault(&s->s_pin, w->fault_gpa, &tables);
+	charge(s, vc);
+	s->s_tag = mmu_tag(&vc->vc_mmu);
 	if (rc == -ENOMEM)
 		return stop(s, vc, EPTSIM_OUT_OF_MEMORY, va, acc);
-	ES_ASSERT(rc == 0, "gpa=%#llx qual=%#llx: the pinned host cannot map it (%d)",
+	ES_ASSERT(rc == 0, "gpa=%#llx qual=%#llx: the host cannot map it (%d)",
 		  (unsigned long long)w->fault_gpa,
 		  (unsigned long long)w->exit_qual, rc);
-	vc->vc_ctr[CTR_HOST_FILLS]++;
-	vc->vc_ctr[CTR_CYC_FAULT] += c->machine.cycles.ept_fill +
-				     (uint64_t)tables * c->machine.cycles.page_zero;
-	rc = vmx_entry(vc, &why);
-	ES_ASSERT(rc == 0, "vcpu %u: VM entry failed: %s", vc->vc_id, why);
-	s->s_tag = mmu_tag(&vc->vc_mmu);
 	return 0;
 }
 
@@ -320,12 +450,12 @@ int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 {
 	const struct cfg *c = s->s_cfg;
 	const enum tlb_side side = acc == MMU_FETCH ? TLB_INSN : TLB_DATA;
-	const struct mmu_req req = { .va = va, .acc = acc, .user = true };
+	const struct mmu_req req = { .va = va, .acc = acc, .user = s->s_user };
 
 	for (unsigned attempt = 0;; attempt++) {
 		struct tlb_entry *e;
 		struct mmu_walk w;
-		struct vm_fault_info info = { 0, 0 };
+		enum vm_fault_result res;
 		int rc;
 
 		e = lookup(s, vc, va, side, attempt == 0 && side == TLB_DATA, hit);
@@ -378,12 +508,10 @@ int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 		}
 		/* a #PF goes to the guest kernel: no VM exit under EPT */
 		vc->vc_ctr[CTR_PAGE_FAULTS]++;
-		rc = vm_fault(&s->s_vs, va, fault_type(acc), &info);
-		vc->vc_ctr[CTR_ZERO_FILLS] += info.vfi_zeroed;
-		vc->vc_ctr[CTR_PT_ALLOCS] += info.vfi_ptpages;
-		vc->vc_ctr[CTR_CYC_FAULT] += c->machine.cycles.page_fault +
-			(uint64_t)(info.vfi_zeroed + info.vfi_ptpages) *
-				c->machine.cycles.page_zero;
+		vc->vc_ctr[CTR_CYC_FAULT] += c->machine.cycles.page_fault;
+		rc = vm_fault(&s->s_vs, va, fault_type(acc), &res);
+		charge(s, vc);
+		s->s_tag = mmu_tag(&vc->vc_mmu);
 		if (rc == -EFAULT) {
 			vc->vc_ctr[CTR_SEGV]++;
 			return stop(s, vc, EPTSIM_KILLED, va, acc);
@@ -393,6 +521,43 @@ int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 		if (rc < 0)
 			return rc;
 	}
+}
+
+/* sim_kstats - a kernel's counts into the counters from `first` on, in VM_KSTATS order */
+static void sim_kstats(uint64_t *k, enum sim_ctr first, const struct vm_kstats *st)
+{
+	uint64_t v[VM_NKSTATS];
+
+	memcpy(v, st, sizeof(v));
+	for (unsigned i = 0; i < VM_NKSTATS; i++)
+		k[first + i] = v[i];
+}
+
+/* sim_gauges - the machine-wide levels: memory, the TLBs' page-size mix, the kernels */
+static void sim_gauges(const struct sim *s, uint64_t *k)
+{
+	const struct vm_phys *g = &s->s_gk.vk_phys;
+	uint64_t mix[TLB_NPSIZE] = { 0 };
+
+	k[CTR_DATA_FRAMES] = g->vp_count[VMP_DATA];
+	k[CTR_PT_FRAMES] = g->vp_count[VMP_PTPAGE];
+	k[CTR_PT_BYTES] = g->vp_count[VMP_PTPAGE] * PAGE_SIZE;
+	k[CTR_SWAP_PAGES] = s->s_gk.vk_swap.sw_used;
+	if (s->s_up_host) {
+		const struct vm_phys *h = &s->s_host.h_k.vk_phys;
+
+		k[CTR_EPT_FRAMES] = h->vp_count[VMP_PTPAGE];
+		k[CTR_HOST_PT_BYTES] = h->vp_count[VMP_PTPAGE] * PAGE_SIZE;
+		k[CTR_HOST_DATA_FRAMES] = h->vp_count[VMP_DATA];
+		k[CTR_HOST_SWAP_PAGES] = s->s_host.h_k.vk_swap.sw_used;
+	}
+	for (unsigned i = 0; i < s->s_vm.vm_nvcpus; i++)
+		tlb_count(&s->s_vm.vm_vcpus[i].vc_tlb, mix);
+	k[CTR_TLB_ENTRIES_4K] = mix[TLB_4K];
+	k[CTR_TLB_ENTRIES_2M] = mix[TLB_2M];
+	k[CTR_TLB_ENTRIES_1G] = mix[TLB_1G];
+	sim_kstats(k, CTR_KG_faults, &s->s_gk.vk_st);
+	sim_kstats(k, CTR_KH_faults, &s->s_host.h_k.vk_st);
 }
 
 void sim_snapshot(struct sim *s)
@@ -410,9 +575,7 @@ void sim_snapshot(struct sim *s)
 		for (unsigned j = 0; j <= MMU_MAX_REFS; j++)
 			s->s_hist[j] += vc->vc_refs_hist[j];
 	}
-	k[CTR_DATA_FRAMES] = s->s_phys.vp_count[VMP_DATA];
-	k[CTR_PT_FRAMES] = s->s_phys.vp_count[VMP_PTPAGE];
-	k[CTR_EPT_FRAMES] = s->s_hphys.vp_count[VMP_PTPAGE];
+	sim_gauges(s, k);
 	k[CTR_CYCLES] = cycles_sum(k);
 }
 
@@ -478,6 +641,127 @@ static int streams_init(struct sim *s, struct sim_streams *st,
 	return 0;
 }
 
+/* kern_pressure - kernel `k` has only `bytes` free now; its daemon runs if that is too few */
+static int kern_pressure(struct vm_kern *k, uint64_t bytes)
+{
+	vm_phys_set_free_frames(&k->vk_phys, bytes >> PAGE_SHIFT);
+	return vm_pageout_needed(k) ? vm_pageout(k, NULL) : 0;
+}
+
+/* copy_allowed - whether every page of [addr, addr + len) is in a region allowing `prot` */
+static bool copy_allowed(const struct sim *s, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	for (uint64_t va = addr & ~PAGE_MASK; va < addr + len; va += PAGE_SIZE) {
+		const struct vm_map_entry *e = vm_map_lookup(&s->s_vs.vs_map, va);
+
+		if (!e || (e->vme_prot & prot) != prot)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * copy_walk - DragonFly's copyin/copyout (seed 003): the guest kernel
+ * walks the process's page table by hand for each page (faulting it in
+ * if needed), then reaches the page through the host, which faults the
+ * EPT side in if needed.  No TLB is involved.
+ */
+static int copy_walk(struct sim *s, uint64_t addr, uint64_t len, bool write)
+{
+	const uint32_t type = write ? VM_PROT_WRITE : VM_PROT_READ;
+
+	for (uint64_t va = addr & ~PAGE_MASK; va < addr + len; va += PAGE_SIZE) {
+		uint64_t gpa, pte, hpa;
+		unsigned level;
+		enum vm_fault_result res;
+		int rc;
+
+		s->s_gk.vk_st.copy_walks++;
+		rc = pmap_extract(&s->s_vs.vs_pmap, va, &gpa, &pte, &level);
+		if (rc == -ENOENT || (rc == 0 && write && !(pte & PTE_RW))) {
+			rc = vm_fault(&s->s_vs, va, type, &res);
+			if (rc == 0)
+				rc = pmap_extract(&s->s_vs.vs_pmap, va, &gpa, &pte, &level);
+		}
+		if (rc == 0)
+			rc = host_gpa(&s->s_host, gpa, write, &hpa);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * copy - the guest kernel copies [addr, addr + len) from (copyin) or to
+ * (copyout) the process: under dragonfly by walking the tables by hand,
+ * otherwise through the MMU as supervisor accesses, one per 64-byte
+ * line.  An address the process may not access fails the copy (EFAULT)
+ * before anything is touched.  0, 1 (the run ended), -EFAULT, -ENOMEM.
+ */
+static int copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool write)
+{
+	int rc = 0;
+
+	if (!copy_allowed(s, addr, len, write ? VM_PROT_WRITE : VM_PROT_READ))
+		return -EFAULT;
+	s->s_gk.vk_st.copy_bytes += len;
+	if (s->s_up_host && s->s_host.h_cfg.hc_policy == HOST_DRAGONFLY)
+		return copy_walk(s, addr, len, write);
+	s->s_user = false;
+	for (uint64_t off = 0; rc == 0 && off < len; off += 64)
+		rc = sim_access(s, vc, addr + off, write ? MMU_WRITE : MMU_READ);
+	s->s_user = true;
+	return rc;
+}
+
+/*
+ * run_event - workload event `ev` on the CPU whose turn it is.  A system
+ * call that fails is counted (events.failed) and the run goes on.
+ * 0, 1 when the run ended, -ENOMEM.
+ */
+static int run_event(struct sim *s, struct vcpu *vc, const struct cfg_event *ev)
+{
+	const struct cfg *c = s->s_cfg;
+	uint64_t addr = c->source.base + ev->ce_off;
+	int rc = 0;
+
+	vc->vc_ctr[CTR_EVENTS]++;
+	switch ((enum cfg_event_kind)ev->ce_do) {
+	case CFG_EV_PRESSURE:
+		if (ev->ce_kernel == CFG_K_HOST && s->s_up_host)
+			rc = host_pressure(&s->s_host, ev->ce_free);
+		else
+			rc = kern_pressure(&s->s_gk, ev->ce_free);
+		break;
+	case CFG_EV_MMAP:
+		rc = vmspace_mmap(&s->s_vs, &addr, ev->ce_len,
+				  VM_PROT_READ | VM_PROT_WRITE, true);
+		break;
+	case CFG_EV_MUNMAP:
+		rc = vmspace_munmap(&s->s_vs, addr, ev->ce_len);
+		break;
+	case CFG_EV_MPROTECT:
+		rc = vmspace_mprotect(&s->s_vs, addr, ev->ce_len, (uint32_t)ev->ce_prot);
+		break;
+	case CFG_EV_MADVISE:
+		rc = vmspace_madvise_dontneed(&s->s_vs, addr, ev->ce_len);
+		break;
+	case CFG_EV_COPYIN:
+	case CFG_EV_COPYOUT:
+		rc = copy(s, vc, addr, ev->ce_len, ev->ce_do == CFG_EV_COPYOUT);
+		break;
+	case CFG_EV_NKINDS:
+		ES_ASSERT(false, "event kind %llu", (unsigned long long)ev->ce_do);
+	}
+	charge(s, vc);
+	s->s_tag = mmu_tag(&vc->vc_mmu);
+	if (rc > 0)
+		return rc;
+	if (rc < 0)
+		vc->vc_ctr[CTR_EVENTS_FAILED]++;
+	return 0;
+}
+
 /*
  * turn - up to `quantum` accesses of CPU `vc`.  Returns 0, 1 when the run
  * ended, -ENOMEM; *total counts accesses over all CPUs for sampling.
@@ -491,9 +775,17 @@ static int turn(struct sim *s, struct vcpu *vc, struct synth *sy, bool *done,
 	struct synth_access a;
 
 	s->s_tag = mmu_tag(&vc->vc_mmu);
+	s->s_cur = vc;
+	s->s_host.h_cur = vc;
 	for (uint64_t q = 0; q < c->quantum; q++) {
 		int rc;
 
+		while (unlikely(s->s_next_ev < c->nevents &&
+				c->events[s->s_next_ev].ce_at == *total)) {
+			rc = run_event(s, vc, &c->events[s->s_next_ev++]);
+			if (rc != 0)
+				return rc;
+		}
 		if (!synth_next(sy, &a)) {
 			/* the thread is done: its CPU goes idle */
 			*done = true;

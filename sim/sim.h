@@ -7,16 +7,20 @@
  *        miss --> mmu_translate (walk caches, page-table line cache)
  *                 --ok--> fill the TLB, done
  *                 --#PF--> guest kernel model: vm_fault --> retry
- *                 --EPT violation--> VM exit, the host maps the page
- *                                    (sim/pinned.h), VM entry --> retry
+ *                 --EPT violation--> VM exit, the host kernel's policy
+ *                                    (sim/host.h): A/D emulation or
+ *                                    vm_fault + EPT entry, VM entry --> retry
  *                 --fatal--> SIGSEGV / out of memory: the run ends
  *
  * Natively the kernel model runs on the machine's physical memory and
- * the CPUs are plain.  In a VM (vm.enabled) guest-physical memory is the
- * low vm.memory bytes of host memory (GPA = HPA), the guest kernel model
- * runs on that, the host keeps the EPT above it, and the CPUs are the
- * VM's vCPUs (sim/vmx).  All CPUs run threads of one process (one
- * address space) with their own streams of the source.
+ * the CPUs are plain.  In a VM (vm.enabled) the host kernel owns the
+ * machine's memory; guest-physical memory (vm.memory bytes) is an object
+ * of the host that backs each page when first touched, and the guest
+ * kernel runs on guest-physical memory, reaching it through the host
+ * (sim/host.h); the CPUs are the VM's vCPUs (sim/vmx).  All CPUs run
+ * threads of one process (one address space) with their own streams of
+ * the source; the workload's events (cfg_event) act on that process and
+ * on the kernels' memory at given moments.
  *
  * Every step charges integer cycles from the machine preset to one of the
  * cycle counters of the CPU that made it; the run's counters are the sums
@@ -29,7 +33,7 @@
 #include "kernel-model/vm_fault.h"
 #include "sim/cfg.h"
 #include "sim/mmu/mmu.h"
-#include "sim/pinned.h"
+#include "sim/host.h"
 #include "sim/pmem.h"
 #include "sim/stats.h"
 #include "sim/tlb/tlb.h"
@@ -46,10 +50,15 @@ struct sim_stop {
 struct sim {
 	const struct cfg *s_cfg;
 	struct pmem s_mem;      /* host-physical memory */
-	struct vm_phys s_phys;  /* the (guest) kernel's frames */
-	struct vm_phys s_hphys; /* VM: the host's frames, above guest memory */
-	struct pin s_pin;       /* VM: the host's EPT */
+	struct vm_kern s_gk;    /* the guest kernel (natively: the kernel) */
+	struct host s_host;     /* VM: the host kernel and the EPT */
+	bool s_up_gk, s_up_host, s_up_vs, s_up_vm;
 	struct vmspace s_vs;    /* the process */
+	struct vcpu *s_cur;     /* the CPU whose turn it is */
+	bool s_user;            /* accesses are made in user mode (false: copyin/copyout) */
+	size_t s_next_ev;       /* the next of cfg.events to happen */
+	/* kernel counts already charged to a CPU (see charge() in sim.c) */
+	struct vm_kstats s_gk_charged, s_hk_charged;
 	struct vm s_vm;         /* the CPUs: a VM's vCPUs, or native CPUs */
 	struct tlb_tag s_tag;   /* the context of the CPU whose turn it is */
 	uint64_t s_ctr[SIM_NCOUNTERS];          /* totals, see sim_snapshot() */

@@ -10,6 +10,8 @@
 #ifndef EPTSIM_SIM_STATS_H
 #define EPTSIM_SIM_STATS_H
 
+#include "kernel-model/vm_kern.h"
+
 #include "sim/base.h"
 
 #define SIM_COUNTERS(X)                                                        \
@@ -65,16 +67,35 @@
 	X(INVLPG, "cpu.invlpg", "INVLPG executed")                            \
 	X(INVPCID, "cpu.invpcid", "INVPCID executed (all types)")               \
 	X(CR3_WRITES, "cpu.cr3_writes", "MOV to CR3 executed")                 \
-	X(DATA_FRAMES, "memory.data_frames", "gauge: frames holding data")     \
+	X(EVENTS, "events.run", "workload events that happened (see the workload's \"events\")") \
+	X(EVENTS_FAILED, "events.failed", "workload events whose system call failed (e.g. mprotect of an unmapped range, copyin of an address without the right)") \
+	X(DATA_FRAMES, "memory.data_frames", "gauge: frames of the guest (or native) kernel holding data") \
 	X(PT_FRAMES, "memory.pt_frames", "gauge: frames holding guest (or native) page tables") \
-	X(EPT_FRAMES, "memory.ept_frames", "gauge: host frames holding EPT tables") \
+	X(EPT_FRAMES, "memory.ept_frames", "gauge: host frames holding page tables for the VM: the EPT, and the host-side tables of dragonfly and akaros") \
+	X(PT_BYTES, "memory.pt_bytes", "gauge: bytes of guest (or native) page tables") \
+	X(HOST_PT_BYTES, "memory.host_pt_bytes", "gauge: bytes of page tables the host keeps for the VM (memory.ept_frames in bytes)") \
+	X(HOST_DATA_FRAMES, "memory.host_data_frames", "gauge: host frames backing guest memory") \
+	X(SWAP_PAGES, "memory.swap_pages", "gauge: pages in the guest (or native) kernel's swap") \
+	X(HOST_SWAP_PAGES, "memory.host_swap_pages", "gauge: pages of guest memory in the host's swap") \
+	X(TLB_ENTRIES_4K, "tlb.entries_4k", "gauge: valid 4 KiB entries in all TLBs of all CPUs (the page-size mix)") \
+	X(TLB_ENTRIES_2M, "tlb.entries_2m", "gauge: valid 2 MiB entries in all TLBs of all CPUs") \
+	X(TLB_ENTRIES_1G, "tlb.entries_1g", "gauge: valid 1 GiB entries in all TLBs of all CPUs") \
+	VM_KSTATS(SIM_KSTAT_CTR, X, KG, "kernel.guest")                         \
+	VM_KSTATS(SIM_KSTAT_CTR, X, KH, "kernel.host")                          \
 	X(CYCLES, "cycles.total", "all cycles: the sum of the six below")      \
 	X(CYC_BASE, "cycles.base", "instructions at the base CPI")             \
 	X(CYC_TLB, "cycles.tlb", "TLB lookups")                                \
 	X(CYC_WALK, "cycles.walk", "page-walk memory references and walk-cache hits") \
 	X(CYC_EXIT, "cycles.exit", "VM exits and VM entries (the transitions only)") \
-	X(CYC_FAULT, "cycles.fault", "guest #PF delivery and handling, zero-filling, the host's EPT fills") \
+	X(CYC_FAULT, "cycles.fault", "kernel work: #PF delivery and handling, zero-filling, the host's EPT faults and A/D emulation, swap I/O, page-daemon scans, promotions and demotions") \
 	X(CYC_INV, "cycles.inv", "invalidations: INVLPG, INVPCID, CR3 flushes, INVEPT, INVVPID, IPIs")
+
+/*
+ * One counter per field of a kernel's struct vm_kstats: kernel.guest.* for
+ * the guest (or native) kernel, kernel.host.* for the host.  Machine-wide
+ * gauges, like memory.*.
+ */
+#define SIM_KSTAT_CTR(name, doc, X, P, prefix) X(P##_##name, prefix "." #name, doc)
 
 /*
  * The counters of one TLB level: hits by the size of the entry that hit,

@@ -159,7 +159,26 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 			 (unsigned long long)k[CTR_INVEPT_SAVED]);
 		row(f, "INVEPT", k[CTR_INVEPT_SINGLE] + k[CTR_INVEPT_ALL], extra);
 		row(f, "IPIs", k[CTR_IPI_EPT] + k[CTR_IPI_GUEST], NULL);
+		snprintf(extra, sizeof(extra), "accessed %llu, dirty %llu (%s)",
+			 (unsigned long long)k[CTR_KH_ad_accessed],
+			 (unsigned long long)k[CTR_KH_ad_dirty],
+			 cfg_vm_policy_name(c->vm.policy));
+		row(f, "A/D emulations", k[CTR_KH_ad_accessed] + k[CTR_KH_ad_dirty], extra);
+		snprintf(extra, sizeof(extra), "reclaimed %llu, swap out %llu, in %llu",
+			 (unsigned long long)k[CTR_KH_reclaimed],
+			 (unsigned long long)k[CTR_KH_swap_outs],
+			 (unsigned long long)k[CTR_KH_swap_ins]);
+		row(f, "host daemon scans", k[CTR_KH_scanned], extra);
 	}
+	snprintf(extra, sizeof(extra), "reclaimed %llu, swap out %llu, in %llu",
+		 (unsigned long long)k[CTR_KG_reclaimed],
+		 (unsigned long long)k[CTR_KG_swap_outs],
+		 (unsigned long long)k[CTR_KG_swap_ins]);
+	row(f, c->vm.enabled ? "guest daemon scans" : "page daemon scans", k[CTR_KG_scanned], extra);
+	snprintf(extra, sizeof(extra), "demotions %llu%s",
+		 (unsigned long long)(k[CTR_KG_demotions] + k[CTR_KH_demotions]),
+		 c->vm.enabled ? " (guest and host)" : "");
+	row(f, "superpage promotions", k[CTR_KG_promotions] + k[CTR_KH_promotions], extra);
 	bytes(k[CTR_DATA_FRAMES], a, sizeof(a));
 	bytes(k[CTR_PT_FRAMES], b, sizeof(b));
 	snprintf(extra, sizeof(extra), "data %s, page tables %s", a, b);
@@ -182,4 +201,9 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	pct_row(f, "  VM exits/entries", k[CTR_CYC_EXIT], k[CTR_CYCLES], "");
 	pct_row(f, "  faults", k[CTR_CYC_FAULT], k[CTR_CYCLES], "");
 	pct_row(f, "  invalidations", k[CTR_CYC_INV], k[CTR_CYCLES], "");
+	if (res->er_has_native) {
+		eptsim_ratio_text(k[CTR_CYCLES], res->er_native_cycles, a, sizeof(a));
+		snprintf(extra, sizeof(extra), "natively (EPT/native %s x)", a);
+		row(f, "cycles", res->er_native_cycles, extra);
+	}
 }

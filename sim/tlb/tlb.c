@@ -544,3 +544,24 @@ unsigned tlb_invalidate(struct tlb *t, const struct tlb_sel *s)
 	}
 	return n;
 }
+
+static void tlb_level_count(const struct tlb_level *lv, uint64_t n[TLB_NPSIZE])
+{
+	for (unsigned a = 0; a < TLB_NPSIZE; a++) {
+		const struct tlb_array *ta = &lv->tl_arr[a];
+
+		for (uint64_t i = 0; i < (uint64_t)ta->ta_sets * ta->ta_ways; i++) {
+			const struct tlb_entry *e = &ta->ta_ent[i];
+
+			if (e->te_stamp != 0)
+				n[(e->te_shift - PAGE_SHIFT) / 9]++;
+		}
+	}
+}
+
+void tlb_count(const struct tlb *t, uint64_t n[TLB_NPSIZE])
+{
+	for (unsigned s = 0; s < TLB_NSIDE; s++)
+		tlb_level_count(&t->tlb_l1[s], n);
+	tlb_level_count(&t->tlb_stlb, n);
+}

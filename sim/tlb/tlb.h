@@ -300,4 +300,10 @@ struct tlb_entry *tlb_fill(struct tlb *t, enum tlb_side side, uint64_t va,
 /* tlb_invalidate - drop every entry of every level that `s` selects; returns the count */
 unsigned tlb_invalidate(struct tlb *t, const struct tlb_sel *s);
 
+/*
+ * tlb_count - add the valid entries of every array of `t` (both L1s and
+ * the STLB) to n[enum tlb_psize] by the size they cover: the page-size mix.
+ */
+void tlb_count(const struct tlb *t, uint64_t n[TLB_NPSIZE]);
+
 #endif
