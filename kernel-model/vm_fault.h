@@ -28,6 +28,9 @@ struct vmspace {
 #define VM_MMAP_MIN UINT64_C(0x10000)
 #define VM_MMAP_TOP UINT64_C(0x7f0000000000)
 
+/* the most the heap may grow above vs_brk_base (Linux: RLIMIT_DATA) */
+#define VM_BRK_LIMIT (UINT64_C(64) << 30)
+
 /*
  * vmspace_init - an empty address space in kernel `k` whose pmap has
  * `type`, `levels` and `pmap_flags` (pmap_init).  0, -EINVAL, -ENOMEM.
@@ -79,7 +82,7 @@ int vmspace_madvise_dontneed(struct vmspace *vs, uint64_t addr,
 
 /*
  * vmspace_brk - Linux brk(2): with `want` 0 (or outside [base, base +
- * limit]) return the current break in *cur; else move it there, mapping
+ * VM_BRK_LIMIT]) return the current break in *cur; else move it there, mapping
  * or unmapping whole pages (read/write), and *cur = want.  The heap starts
  * at vs_brk_base, which vmspace_set_brk_base sets (the loader, after the
  * program's last segment).  Linux never fails brk: on failure *cur is the

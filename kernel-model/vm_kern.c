@@ -10,14 +10,14 @@
 #define VK_WORDS (PAGE_SIZE / sizeof(uint64_t))
 
 const char *const vm_kstats_names[] = {
-#define VM_KSTATS_NAME(name, doc) #name,
-	VM_KSTATS(VM_KSTATS_NAME)
+#define VM_KSTATS_NAME(name, doc, a, b, c) #name,
+	VM_KSTATS(VM_KSTATS_NAME, _, _, _)
 #undef VM_KSTATS_NAME
 };
 
 const char *const vm_kstats_docs[] = {
-#define VM_KSTATS_DOC(name, doc) doc,
-	VM_KSTATS(VM_KSTATS_DOC)
+#define VM_KSTATS_DOC(name, doc, a, b, c) doc,
+	VM_KSTATS(VM_KSTATS_DOC, _, _, _)
 #undef VM_KSTATS_DOC
 };
 

@@ -34,36 +34,36 @@
  * kernel.<guest|host>.<name> (sim/stats.h) and charges cycles for the
  * differences around every call into the kernel.
  */
-#define VM_KSTATS(X)                                                             \
-	X(faults, "vm_fault calls (page faults the kernel handled)")             \
-	X(zero_fills, "pages allocated and zero-filled")                         \
-	X(swap_ins, "pages read back from swap")                                 \
-	X(swap_outs, "pages written to swap")                                    \
-	X(swap_full, "dirty pages the page daemon could not write: swap was full") \
-	X(daemon_runs, "page daemon runs")                                       \
-	X(scanned, "pages the page daemon examined")                             \
-	X(scan_referenced, "examined pages found referenced (kept)")             \
-	X(scan_modified, "reclaimed pages found modified (written to swap)")     \
-	X(deactivated, "pages moved from the active to the inactive queue")      \
-	X(reclaimed, "pages the page daemon freed")                              \
-	X(forced, "pages reclaimed although referenced: two passes freed too little") \
-	X(pt_allocs, "page-table pages allocated")                               \
-	X(pt_frees, "page-table pages freed")                                    \
-	X(promotions, "2 MiB superpage promotions")                              \
-	X(demotions, "2 MiB superpage demotions")                                \
-	X(reservations, "2 MiB reservations made")                               \
-	X(reserv_breaks, "reservations broken to free their unused frames")      \
-	X(inval_page, "pmap invalidations of one page")                          \
-	X(inval_range, "pmap invalidations of a range")                          \
-	X(inval_all, "pmap invalidations of a whole address space")              \
-	X(ad_accessed, "A/D emulation: accessed-bit emulations (host, bhyve without EPT A/D)") \
-	X(ad_dirty, "A/D emulation: dirty-bit emulations (host, bhyve without EPT A/D)") \
-	X(copy_walks, "software walks of a guest page table by copyin/copyout (dragonfly)") \
-	X(copy_bytes, "bytes copied by copyin/copyout")
+#define VM_KSTATS(X, a, b, c)                                                           \
+	X(faults, "vm_fault calls (page faults the kernel handled)", a, b, c)             \
+	X(zero_fills, "pages allocated and zero-filled", a, b, c)                         \
+	X(swap_ins, "pages read back from swap", a, b, c)                                 \
+	X(swap_outs, "pages written to swap", a, b, c)                                    \
+	X(swap_full, "dirty pages the page daemon could not write: swap was full", a, b, c) \
+	X(daemon_runs, "page daemon runs", a, b, c)                                       \
+	X(scanned, "pages the page daemon examined", a, b, c)                             \
+	X(scan_referenced, "examined pages found referenced (kept)", a, b, c)             \
+	X(scan_modified, "reclaimed pages found modified (written to swap)", a, b, c)     \
+	X(deactivated, "pages moved from the active to the inactive queue", a, b, c)      \
+	X(reclaimed, "pages the page daemon freed", a, b, c)                              \
+	X(forced, "pages reclaimed although referenced: two passes freed too little", a, b, c) \
+	X(pt_allocs, "page-table pages allocated", a, b, c)                               \
+	X(pt_frees, "page-table pages freed", a, b, c)                                    \
+	X(promotions, "2 MiB superpage promotions", a, b, c)                              \
+	X(demotions, "2 MiB superpage demotions", a, b, c)                                \
+	X(reservations, "2 MiB reservations made", a, b, c)                               \
+	X(reserv_breaks, "reservations broken to free their unused frames", a, b, c)      \
+	X(inval_page, "pmap invalidations of one page", a, b, c)                          \
+	X(inval_range, "pmap invalidations of a range", a, b, c)                          \
+	X(inval_all, "pmap invalidations of a whole address space", a, b, c)              \
+	X(ad_accessed, "A/D emulation: accessed-bit emulations (host, bhyve without EPT A/D)", a, b, c) \
+	X(ad_dirty, "A/D emulation: dirty-bit emulations (host, bhyve without EPT A/D)", a, b, c) \
+	X(copy_walks, "software walks of a guest page table by copyin/copyout (dragonfly)", a, b, c) \
+	X(copy_bytes, "bytes copied by copyin/copyout", a, b, c)
 
 struct vm_kstats {
-#define VM_KSTATS_FIELD(name, doc) uint64_t name;
-	VM_KSTATS(VM_KSTATS_FIELD)
+#define VM_KSTATS_FIELD(name, doc, a, b, c) uint64_t name;
+	VM_KSTATS(VM_KSTATS_FIELD, _, _, _)
 #undef VM_KSTATS_FIELD
 };
 

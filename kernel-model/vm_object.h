@@ -105,10 +105,12 @@ int vm_object_page_remove(struct vm_object *o, uint64_t start,
 bool vm_object_reserv_full(const struct vm_object *o, uint64_t pindex);
 
 /*
- * vm_page_alloc_frame - one frame of `kind` for kernel `k`, zeroed with
- * vm_kern_page_zero: break a reservation, then run the page daemon when
- * none is free.  The path every allocation of the kernel takes (pmap's
- * page-table pages too).  0 or -ENOMEM.
+ * vm_page_alloc_frame - 2^order frames of `kind` for kernel `k`, zeroed
+ * with vm_kern_page_zero, breaking reservations while none is free.  It
+ * never runs the page daemon (the pmap allocates through it in the middle
+ * of changing page tables; vm_object_grab runs the daemon).  The path
+ * every allocation of the kernel takes (pmap's page-table pages too).
+ * 0 or -ENOMEM.
  */
 int vm_page_alloc_frame(struct vm_kern *k, enum vm_page_kind kind,
 			unsigned order, uint64_t *pfn) MUST_CHECK;

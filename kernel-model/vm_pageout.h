@@ -11,7 +11,8 @@
  *                         VMP_A_MODIFIED) or without a swap copy: written
  *                         to swap; the frame freed
  *
- * A run frees until vk_free_target frames are free.  Clearing a reference
+ * A run frees until vk_free_target frames are free, breaking partially
+ * populated reservations first (oldest first).  Clearing a reference
  * bit goes through the pmap, which invalidates (for an EPT: a new EPT
  * generation and IPIs).  Two passes over the queues honour references;
  * if they free too little (nvmm on an EPT without A/D: every page looks

@@ -445,6 +445,26 @@ static struct tlb_entry *lookup(struct sim *s, struct vcpu *vc, uint64_t va,
 	return NULL;
 }
 
+/*
+ * combined_perm - the rights a TLB entry caches for walk `w`: under EPT
+ * the guest's rights and the EPT's together (SDM Vol. 3C §29.4.1: a
+ * combined mapping caches both), so a write through an entry whose EPT
+ * page is not writable (bhyve's A/D emulation withholding W) misses and
+ * walks, and the walk takes the EPT violation.
+ */
+static unsigned combined_perm(const struct vcpu *vc, const struct mmu_walk *w)
+{
+	unsigned perm = w->perm;
+
+	if (!vc->vc_mmu.mu_ept.me_enabled)
+		return perm;
+	if (!(w->eperm & MMU_EPERM_W))
+		perm &= ~MMU_PERM_W;
+	if (!(w->eperm & (MMU_EPERM_X | MMU_EPERM_UX)))
+		perm &= ~MMU_PERM_X;
+	return perm;
+}
+
 int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 		    enum mmu_acc acc, struct tlb_entry *hit)
 {
@@ -472,7 +492,7 @@ int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 			struct tlb_entry fill = {
 				.te_shift = (uint8_t)w.page_shift,
 				.te_pfn = (w.pa & ~(size - 1)) >> PAGE_SHIFT,
-				.te_perm = (uint8_t)w.perm,
+				.te_perm = (uint8_t)combined_perm(vc, &w),
 				.te_dirty = w.dirty,
 				.te_global = w.global,
 			};

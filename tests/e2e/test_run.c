@@ -434,8 +434,9 @@ static void out_of_memory_exits_1_with_a_report(void **state)
 	const char *args[] = { "run", "workloads/default.json", "-o", rp,
 			       "--set", "memory=1MiB", "--set", "source.footprint=4MiB",
 			       "--set", "source.pattern=sequential",
-			       "--set", "vm.enabled=false", "--set", "cpus=1", NULL };
-	/* args[11]: the VM case below swaps it for vm.memory=1MiB */
+			       "--set", "vm.enabled=false", "--set", "cpus=1",
+			       "--set", "swap=0", "--set", "vm.swap=0", NULL };
+	/* args[11]: the VM case below swaps it for vm.memory=1MiB; no swap anywhere */
 	struct tl_run run;
 	json_t *r, *st;
 

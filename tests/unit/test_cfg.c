@@ -532,20 +532,81 @@ static void vm_keys_checked(void **state)
 	struct eptsim_error err;
 	struct cfg c;
 	const char *big[] = { "vm.enabled=true", "memory=64MiB", "vm.memory=64MiB" };
-	const char *no1g[] = { "vm.enabled=true", "vm.ept_page=1g",
-			       "machine.caps.ept_1g=false" };
+	const char *no1g[] = { "vm.enabled=true", "vm.ept_page=1g" };
+	const char *no2m[] = { "vm.enabled=true", "vm.ept_page=2m",
+			       "machine.caps.ept_2m=false" };
+	const char *dfly[] = { "vm.enabled=true", "vm.policy=dragonfly",
+			       "machine.caps.ept_ad=false" };
+	const char *akaros[] = { "vm.enabled=true", "vm.policy=akaros", "vm.ept_ad=false" };
+	const char *nvmm[] = { "vm.enabled=true", "vm.policy=nvmm", "machine.caps.ept_ad=false" };
 	const char *odd[] = { "vm.enabled=true", "vm.ept_page=2m", "vm.memory=3MiB" };
 	const char *ok[] = { "vm.enabled=true", "memory=64MiB", "vm.memory=60MiB" };
 
 	(void)state;
 	assert_int_equal(cfg_load(&c, NULL, big, 3, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "vm.memory: 67108864 bytes of guest memory"));
-	assert_int_equal(cfg_load(&c, NULL, no1g, 3, NULL, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "--set machine.caps.ept_1g=false: vm.ept_page: \"1g\" EPT pages are not supported"));
+	assert_int_equal(cfg_load(&c, NULL, no1g, 2, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--set vm.ept_page=1g: vm.ept_page: \"1g\" is not supported yet"));
+	assert_int_equal(cfg_load(&c, NULL, no2m, 3, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--set machine.caps.ept_2m=false: vm.ept_page: \"2m\" EPT pages are not supported"));
+	/* DragonFly and Akaros have no A/D emulation; nvmm and bhyve run anywhere */
+	assert_int_equal(cfg_load(&c, NULL, dfly, 3, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--set machine.caps.ept_ad=false: vm.policy: \"dragonfly\" needs EPT A/D flags"));
+	assert_int_equal(cfg_load(&c, NULL, akaros, 3, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "--set vm.ept_ad=false: vm.policy: \"akaros\" needs EPT A/D flags"));
+	if (cfg_load(&c, NULL, nvmm, 3, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
 	assert_int_equal(cfg_load(&c, NULL, odd, 3, NULL, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "vm.memory: expected a multiple of the EPT page size (2m)"));
 	if (cfg_load(&c, NULL, ok, 3, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
+}
+
+/* the events list: each error names events[i].key; events sort by "at", ties in list order */
+static void events_checked(void **state)
+{
+	static const struct {
+		const char *set, *want;
+	} bad[] = {
+		{ "events={\"at\":1}", "events: expected a list of events, got an object" },
+		{ "events=[{\"at\":1}]", "events[0]: expected keys \"at\" and \"do\"" },
+		{ "events=[{\"at\":1,\"do\":\"fly\"}]", "events[0].do: expected one of \"pressure\"" },
+		{ "events=[{\"at\":1,\"do\":\"pressure\"}]", "events[0].free: required for \"do\": \"pressure\"" },
+		{ "events=[{\"at\":1,\"do\":\"madvise\",\"offset\":0,\"length\":4096,\"free\":1}]",
+		  "events[0].free: not used for \"do\": \"madvise\"" },
+		{ "events=[{\"at\":1,\"do\":\"madvise\",\"offset\":5,\"length\":4096}]",
+		  "events[0]: offset and length must be multiples of 4096" },
+		{ "events=[{\"at\":1,\"do\":\"munmap\",\"offset\":0,\"length\":4096,\"colour\":1}]",
+		  "events[0].colour: unknown key" },
+		{ "events=[{\"at\":5000000,\"do\":\"pressure\",\"free\":0}]",
+		  "an event at 5000000 would never happen" },
+		{ "events=[{\"at\":1,\"do\":\"pressure\",\"kernel\":\"guest\",\"free\":0}]",
+		  "names the guest kernel, but vm.enabled is false" },
+	};
+	const char *good[] = { "events=[{\"at\":9,\"do\":\"copyin\",\"offset\":0,\"length\":4096},"
+			       "{\"at\":3,\"do\":\"mprotect\",\"offset\":\"8KiB\",\"length\":4096,\"prot\":\"r\"},"
+			       "{\"at\":3,\"do\":\"pressure\",\"free\":\"1MiB\"}]" };
+	struct eptsim_error err;
+	struct cfg c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *sets[] = { bad[i].set };
+
+		assert_int_equal(cfg_load(&c, NULL, sets, 1, NULL, &err), -EINVAL);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("row %zu: got \"%s\", want \"%s\"", i, err.msg, bad[i].want);
+	}
+	if (cfg_load(&c, NULL, good, 1, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(c.nevents, 3);
+	assert_int_equal(c.events[0].ce_do, CFG_EV_MPROTECT);
+	assert_int_equal(c.events[0].ce_off, 8192);
+	assert_int_equal(c.events[0].ce_prot, VM_PROT_READ);
+	assert_int_equal(c.events[1].ce_do, CFG_EV_PRESSURE);
+	assert_int_equal(c.events[1].ce_free, 1u << 20);
+	assert_int_equal(c.events[2].ce_do, CFG_EV_COPYIN);
+	assert_int_equal(c.events[2].ce_at, 9);
 }
 
 /* a TLB level: 4 KiB array required, share_2m only without a 2 MiB array */
@@ -568,6 +629,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults_are_skylake_sp),
 		cmocka_unit_test(vm_keys_checked),
+		cmocka_unit_test(events_checked),
 		cmocka_unit_test(tlb_level_rules),
 		cmocka_unit_test(size_strings),
 		cmocka_unit_test(uint_strings),
