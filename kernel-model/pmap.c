@@ -39,7 +39,7 @@
  * vm_phys_page reports), else NULL: a frame no allocator knows, such as
  * device memory, is never managed.
  */
-struct vm_page *pmap_page(const struct pmap *pm, uint64_t pfn)
+static struct vm_page *pmap_page(const struct pmap *pm, uint64_t pfn)
 {
 	struct vm_phys *vp = &pm->pm_kern->vk_phys;
 
@@ -294,6 +294,27 @@ static uint64_t pmap_canon(const struct pmap *pm, uint64_t va)
 }
 
 /*
+ * pmap_fold - the reference and modify state of leaf `e` (at `level`),
+ * the part `which` (VMP_A_*) selects, into the vmp_aflags of the pages it
+ * maps if they are managed: it outlives the mapping (NetBSD's attributes;
+ * FreeBSD's vm_page_dirty and PGA_REFERENCED).
+ */
+static void pmap_fold(struct pmap *pm, uint64_t e, unsigned level,
+		      unsigned which)
+{
+	unsigned n = level == 1 ? 1u : VM_SP_PAGES;
+	uint64_t pfn = pmap_leaf_pa(pm, e, level) >> PAGE_SHIFT;
+	uint8_t a = (uint8_t)(((pmap_leaf_ref(pm, e) ? VMP_A_REFERENCED : 0) |
+			       (pmap_leaf_mod(pm, e) ? VMP_A_MODIFIED : 0)) &
+			      which);
+
+	if (!(e & pm->pm_bits[PMAP_BIT_MANAGED]) || a == 0)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		pmap_page(pm, pfn + i)->vmp_aflags |= a;
+}
+
+/*
  * pmap_unmap - the bookkeeping of leaf `e` at `level` mapping `va` going
  * away (the entry itself is the caller's): its A/M folded into its pages,
  * their pv entries freed, pm_resident lowered.
@@ -351,26 +372,6 @@ void pmap_fini(struct pmap *pm)
 /* ---- removal ------------------------------------------------------------ */
 
 /*
- * pmap_fold - the reference and modify state of leaf `e` (at `level`),
- * the part `which` (VMP_A_*) selects, into the vmp_aflags of the pages it
- * maps if they are managed: it outlives the mapping (NetBSD's attributes;
- * FreeBSD's vm_page_dirty and PGA_REFERENCED).
- */
-void pmap_fold(struct pmap *pm, uint64_t e, unsigned level, unsigned which)
-{
-	unsigned n = level == 1 ? 1u : VM_SP_PAGES;
-	uint64_t pfn = pmap_leaf_pa(pm, e, level) >> PAGE_SHIFT;
-	uint8_t a = (uint8_t)(((pmap_leaf_ref(pm, e) ? VMP_A_REFERENCED : 0) |
-			       (pmap_leaf_mod(pm, e) ? VMP_A_MODIFIED : 0)) &
-			      which);
-
-	if (!(e & pm->pm_bits[PMAP_BIT_MANAGED]) || a == 0)
-		return;
-	for (unsigned i = 0; i < n; i++)
-		pmap_page(pm, pfn + i)->vmp_aflags |= a;
-}
-
-/*
  * pmap_remove_leaf - clear the leaf w describes (w_level, w_epa, w_e) for
  * `va` and do its bookkeeping (pmap_unmap).  1 if it may have been cached
  * (A, or PMAP_ASSUME_AD), 0 if not, -ENOMEM.  Invalidation is the caller's.
@@ -391,8 +392,8 @@ int pmap_remove_leaf(struct pmap *pm, const struct pmap_walk *w, uint64_t va)
  * page table, then its entries in a row (FreeBSD's pmap_remove_ptes); a
  * 2 MiB mapping partly inside is demoted first.
  */
-int pmap_remove_range(struct pmap *pm, uint64_t sva, uint64_t eva,
-		      bool *cached)
+static int pmap_remove_range(struct pmap *pm, uint64_t sva, uint64_t eva,
+			     bool *cached)
 {
 	struct pmap_walk w;
 	uint64_t va = sva, next, pva;

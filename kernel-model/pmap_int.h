@@ -172,7 +172,6 @@ uint64_t pmap_twin(const struct pmap *pm, uint64_t e, unsigned level);
 uint64_t pmap_twin_ad(const struct pmap *pm, uint64_t t);
 
 /* pmap.c */
-struct vm_page *pmap_page(const struct pmap *pm, uint64_t pfn);
 int pmap_load(struct pmap *pm, uint64_t epa, unsigned level,
 	      uint64_t *e) MUST_CHECK;
 int pmap_store(struct pmap *pm, uint64_t epa, unsigned level, bool was_set,
@@ -185,9 +184,6 @@ void pmap_ptpage_free(struct pmap *pm, uint64_t table);
 int pmap_ptpage_alloc(struct pmap *pm, uint64_t *table) MUST_CHECK;
 int pmap_remove_leaf(struct pmap *pm, const struct pmap_walk *w,
 		     uint64_t va) MUST_CHECK;
-int pmap_remove_range(struct pmap *pm, uint64_t sva, uint64_t eva,
-		      bool *cached) MUST_CHECK;
-void pmap_fold(struct pmap *pm, uint64_t e, unsigned level, unsigned which);
 void pmap_inval_page(struct pmap *pm, uint64_t va);
 void pmap_inval_range(struct pmap *pm, uint64_t sva, uint64_t eva);
 

@@ -805,6 +805,8 @@ static int turn(struct sim *s, struct vcpu *vc, struct synth *sy, bool *done,
 			rc = run_event(s, vc, &c->events[s->s_next_ev++]);
 			if (rc != 0)
 				return rc;
+			if (s->s_step)
+				s->s_step(s->s_step_ctx, s);
 		}
 		if (!synth_next(sy, &a)) {
 			/* the thread is done: its CPU goes idle */
@@ -819,6 +821,8 @@ static int turn(struct sim *s, struct vcpu *vc, struct synth *sy, bool *done,
 		rc = sim_access(s, vc, a.va, a.write ? MMU_WRITE : MMU_READ);
 		if (unlikely(rc != 0))
 			return rc;
+		if (unlikely(s->s_step != NULL))
+			s->s_step(s->s_step_ctx, s);
 		if (unlikely(++*total == *next_sample)) {
 			if (sample(s) < 0)
 				return -ENOMEM;

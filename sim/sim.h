@@ -57,6 +57,9 @@ struct sim {
 	struct vcpu *s_cur;     /* the CPU whose turn it is */
 	bool s_user;            /* accesses are made in user mode (false: copyin/copyout) */
 	size_t s_next_ev;       /* the next of cfg.events to happen */
+	/* observe the machine after every access and every event (tests, tools); NULL: none */
+	void (*s_step)(void *ctx, struct sim *s);
+	void *s_step_ctx;
 	/* kernel counts already charged to a CPU (see charge() in sim.c) */
 	struct vm_kstats s_gk_charged, s_hk_charged;
 	struct vm s_vm;         /* the CPUs: a VM's vCPUs, or native CPUs */

@@ -263,6 +263,7 @@ struct fx {
 	uint64_t last_va, last_sva, last_eva;
 	struct vm_kstats st0;
 	uint64_t gen0, gen0_2;
+	int inj_left;                   /* gpa_inject: calls until -ENOMEM; -1 never */
 	/* data frames handed out (check_pmap checks their pv lists) */
 	unsigned ndata;
 	uint64_t data[MAX_DATA];
@@ -1939,6 +1940,104 @@ static void t_mmu_2d(void **state)
 	check_pmap(fx);
 }
 
+/* ---- errors midway ------------------------------------------------------ */
+
+/*
+ * gpa_inject - the kernel as a guest whose host backs its memory
+ * (vk_gpa, identity here) until fx->inj_left calls have been made, then
+ * cannot (-ENOMEM): every table read, write and zeroing can fail.
+ */
+static int gpa_inject(void *ctx, uint64_t pa, bool write, uint64_t *hpa)
+{
+	struct fx *fx = ctx;
+
+	(void)write;
+	if (fx->inj_left == 0)
+		return -ENOMEM;
+	if (fx->inj_left > 0)
+		fx->inj_left--;
+	*hpa = pa;
+	return 0;
+}
+
+enum { GS_ENTER_4K, GS_ENTER_2M, GS_PROTECT_DEMOTES, GS_ENTER_BACK, GS_PROMOTE,
+       GS_TS_REFERENCED, GS_CLEAR_MODIFY, GS_REMOVE_ALL, GS_REMOVE, GS_COUNT };
+
+static int gpa_step(struct fx *fx, unsigned step, uint64_t d, uint64_t b)
+{
+	unsigned count;
+
+	switch (step) {
+	case GS_ENTER_4K:
+		return pmap_enter(&fx->pm, VA_A, d, PROT_RW, VM_PROT_WRITE, 0);
+	case GS_ENTER_2M:
+		return pmap_enter(&fx->pm, VA_SP, b, PROT_RW, VM_PROT_WRITE, 1);
+	case GS_PROTECT_DEMOTES:
+		return pmap_protect(&fx->pm, VA_SP + PG(1), VA_SP + PG(2), PROT_R);
+	case GS_ENTER_BACK:
+		return pmap_enter(&fx->pm, VA_SP + PG(1), b + 1, PROT_RW,
+				  VM_PROT_WRITE, 0);
+	case GS_PROMOTE:
+		return pmap_promote_pde(&fx->pm, VA_SP);
+	case GS_TS_REFERENCED:
+		return pmap_ts_referenced(K(fx), b + 8, &count);
+	case GS_CLEAR_MODIFY:
+		return pmap_clear_modify(K(fx), d);
+	case GS_REMOVE_ALL:
+		return pmap_remove_all(K(fx), b + 9);
+	default:
+		return pmap_remove(&fx->pm, 0, UINT64_C(1) << 47);
+	}
+}
+
+/*
+ * Each step of a sequence is tried with the guest memory failing at the
+ * n-th access, n = 0, 1, ... until it succeeds: every failure is -ENOMEM
+ * and leaves the tables, counts and pv lists consistent (check_pmap), and
+ * the step can be retried.
+ */
+static void t_errors_midway(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t d, b;
+	int rc;
+
+	fx->v = fx->tc->c_v;
+	fx->inj_left = -1;
+	kmfix_start(&fx->km, FRAMES, 0);
+	K(fx)->vk_gpa = gpa_inject;
+	K(fx)->vk_gpa_ctx = fx;
+	d = data4k(fx);
+	b = data2m(fx);
+	for (int n = 0;; n++) {
+		fx->inj_left = n;
+		rc = pmap_init(&fx->pm, fx->v->v_type, K(fx), MAXPHY, 4,
+			       fx->v->v_flags);
+		fx->inj_left = -1;
+		if (rc == 0)
+			break;
+		assert_int_equal(rc, -ENOMEM);
+		assert_int_equal(K(fx)->vk_phys.vp_count[VMP_PTPAGE], 0);
+	}
+	fx->pm_up = true;
+	for (unsigned step = 0; step < GS_COUNT; step++) {
+		for (int n = 0;; n++) {
+			assert_true(n < 100000);
+			fx->inj_left = n;
+			rc = gpa_step(fx, step, d, b);
+			fx->inj_left = -1;
+			check_pmap(fx);
+			if (rc == 0) {
+				assert_true(n > 0); /* the injection was hit */
+				break;
+			}
+			assert_int_equal(rc, -ENOMEM);
+		}
+	}
+	assert_int_equal(fx->pm.pm_resident, 0);
+	assert_int_equal(fx->pm.pm_ptpages, tp(&fx->pm));
+}
+
 /* ---- the case list ------------------------------------------------------ */
 
 struct mtest {
@@ -2037,5 +2136,9 @@ int main(void)
 	for (size_t i = 0; i < ARRAY_SIZE(ept_all); i++)
 		add(t_mmu_2d, ept_all[i], 0, "mmu_2d", NULL);
 	add(t_mmu_2d, &V_EMUL_XO, 0, "mmu_2d", NULL);
+	/* a pair's two halves are not written atomically (pmap_store) */
+	for (size_t i = 0; i < ARRAY_SIZE(matrix); i++)
+		if (!(matrix[i]->v_flags & PMAP_PAIRED))
+			add(t_errors_midway, matrix[i], 0, "errors_midway", NULL);
 	return _cmocka_run_group_tests("pmap", tests, ntests, NULL, NULL);
 }

@@ -5,10 +5,10 @@
  *
  * Layout: built-in machine, 16 MiB of memory; the process has one
  * read/write region [0x10000000, 0x10010000) (16 pages).  The VM cases
- * give the guest the low 8 MiB (GPA = HPA); the guest kernel allocates
- * its frames from the bottom: the PML4 at GPA 0x1000 (made at start),
- * then, at the first fault, PDPT 0x2000, PD 0x3000, PT 0x4000 and the
- * data page 0x5000.
+ * give the guest 8 MiB of guest-physical memory, which the host backs
+ * page by page when first touched; every frame the guest kernel takes
+ * here lies in the first 2 MiB of it: the PML4 (made at start), then, at
+ * the first fault, the data page, PDPT, PD and PT.
  */
 #include <stdarg.h>
 #include <stddef.h>
