@@ -24,12 +24,13 @@
  *     reclaim from the INACTIVE head, at most I0 pages while short, with no
  *       regard for references: pmap_ts_referenced > 0 counts `forced`.
  *
- *   reclaim of page p: dirty := pmap_is_modified (the pmap's M bits, its
- *   VMP_A_MODIFIED, and NetBSD's "every page is modified" without EPT A/D)
- *   or no swap copy.  Dirty without a copy and swap full: swap_full, p
- *   stays mapped and goes to the ACTIVE tail (FreeBSD activates a page
- *   the pager could not write).  Else pmap_remove_all, vm_object_pageout
- *   (written if dirty: scan_modified), reclaimed.
+ *   reclaim of page p: without a swap copy while swap is full: swap_full,
+ *   p stays mapped and goes to the ACTIVE tail (FreeBSD activates a page
+ *   the pager could not write).  Else pmap_remove_all (M of every mapping,
+ *   and NetBSD's "every page is modified" without EPT A/D, folded into
+ *   VMP_A_MODIFIED), vm_object_pageout: written if modified or without a
+ *   copy (scan_modified), freed (reclaimed).  A dirty page with a copy
+ *   always fits: its stale slot is released first.
  *
  * Every examined page counts `scanned`; wired pages are stepped over
  * without being examined.  Order comes from the queues only.
@@ -116,30 +117,27 @@ static int pd_deactivate(struct vm_kern *k, bool look)
 	return 0;
 }
 
-/* pd_reclaim_page - unmap, write if dirty, free; swap full: activate */
+/*
+ * pd_reclaim_page - unmap, write if dirty, free; swap full: activate.
+ * pmap_remove_all folds the M of every mapping (and NetBSD's "always
+ * modified" without EPT A/D) into VMP_A_MODIFIED, which is therefore
+ * pmap_is_modified's answer once the page is unmapped: no separate walk.
+ */
 static int pd_reclaim_page(struct vm_kern *k, uint64_t pfn)
 {
 	struct vm_page *pg = vm_phys_page(&k->vk_phys, pfn);
 	bool dirty;
 	int rc;
 
-	rc = pmap_is_modified(k, pfn, &dirty);
-	if (rc < 0)
-		return rc;
-	if (dirty)
-		pg->vmp_aflags |= VMP_A_MODIFIED;
-	if (pg->vmp_swslot == 0) {
-		dirty = true;
-		if (vm_swap_free_slots(&k->vk_swap) == 0) {
-			k->vk_st.swap_full++;
-			pd_move(k, pfn, PQ_ACTIVE);
-			return 0;
-		}
+	if (pg->vmp_swslot == 0 && vm_swap_free_slots(&k->vk_swap) == 0) {
+		k->vk_st.swap_full++;
+		pd_move(k, pfn, PQ_ACTIVE);
+		return 0;
 	}
 	rc = pmap_remove_all(k, pfn);
 	if (rc < 0)
 		return rc;
-	dirty = dirty || (pg->vmp_aflags & VMP_A_MODIFIED);
+	dirty = pg->vmp_swslot == 0 || (pg->vmp_aflags & VMP_A_MODIFIED);
 	rc = vm_object_pageout(k, pfn);
 	if (rc == -ENOSPC) {
 		k->vk_st.swap_full++;
