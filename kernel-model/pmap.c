@@ -386,6 +386,37 @@ int pmap_remove_leaf(struct pmap *pm, const struct pmap_walk *w, uint64_t va)
 	return pmap_leaf_ref(pm, w->w_e) ? 1 : 0;
 }
 
+/* what pmap_range_step found at the start of a step of a range operation */
+enum pmap_step { PMAP_STEP_NONE, PMAP_STEP_DEMOTED, PMAP_STEP_SP, PMAP_STEP_PT };
+
+/*
+ * pmap_range_step - one step of an operation on [va, eva): walk to `va`,
+ * set *next to where the step ends (the end of the entry or table found,
+ * at most eva), and demote a 2 MiB mapping the range covers only in part
+ * (PMAP_STEP_DEMOTED: walk again).  PMAP_STEP_SP: a 2 MiB leaf wholly
+ * inside; PMAP_STEP_PT: a page table (w->w_table[1]) whose entries
+ * [va, *next) are in the range; PMAP_STEP_NONE: nothing mapped there.
+ * Or -ENOMEM.
+ */
+static int pmap_range_step(struct pmap *pm, uint64_t va, uint64_t eva,
+			   struct pmap_walk *w, uint64_t *next)
+{
+	int rc = pmap_walk(pm, va, 1, false, w);
+
+	if (rc < 0)
+		return rc;
+	*next = pmap_next(va, w->w_level == 1 ? PMAP_SP_LEVEL : w->w_level);
+	if (*next == 0 || *next > eva)
+		*next = eva;
+	if (w->w_level > 1 && pmap_is_leaf(pm, w->w_e, w->w_level)) {
+		if ((va & PMAP_SP_MASK) == 0 && *next == pmap_next(va, PMAP_SP_LEVEL))
+			return PMAP_STEP_SP;
+		rc = pmap_demote_walk(pm, w, va);
+		return rc < 0 ? rc : PMAP_STEP_DEMOTED;
+	}
+	return w->w_level == 1 ? PMAP_STEP_PT : PMAP_STEP_NONE;
+}
+
 /*
  * pmap_remove_range - pmap_remove without the invalidation: *cached is
  * set if anything removed (or a table freed) may be cached.  One walk per
@@ -400,20 +431,12 @@ static int pmap_remove_range(struct pmap *pm, uint64_t sva, uint64_t eva,
 	int rc;
 
 	while (va < eva) {
-		rc = pmap_walk(pm, va, 1, false, &w);
+		rc = pmap_range_step(pm, va, eva, &w, &next);
 		if (rc < 0)
 			return rc;
-		next = pmap_next(va, w.w_level == 1 ? PMAP_SP_LEVEL : w.w_level);
-		if (next == 0 || next > eva)
-			next = eva;
-		if (w.w_level > 1 && pmap_is_leaf(pm, w.w_e, w.w_level)) {
-			if ((va & PMAP_SP_MASK) != 0 ||
-			    next != pmap_next(va, PMAP_SP_LEVEL)) {
-				rc = pmap_demote_walk(pm, &w, va);
-				if (rc < 0)
-					return rc;
-				continue; /* walk again: a table, or nothing */
-			}
+		if (rc == PMAP_STEP_DEMOTED)
+			continue; /* walk again: a table, or nothing */
+		if (rc == PMAP_STEP_SP) {
 			rc = pmap_remove_leaf(pm, &w, va);
 			if (rc < 0)
 				return rc;
@@ -421,7 +444,7 @@ static int pmap_remove_range(struct pmap *pm, uint64_t sva, uint64_t eva,
 			rc = pmap_free_empty(pm, &w, va, PMAP_SP_LEVEL, cached);
 			if (rc < 0)
 				return rc;
-		} else if (w.w_level == 1) {
+		} else if (rc == PMAP_STEP_PT) {
 			for (pva = va; va < next; va += PAGE_SIZE) {
 				w.w_epa = pmap_entry_pa(w.w_table[1], va, 1);
 				rc = pmap_load(pm, w.w_epa, 1, &w.w_e);
@@ -525,25 +548,17 @@ int pmap_protect(struct pmap *pm, uint64_t sva, uint64_t eva, uint32_t prot)
 			clear |= pm->pm_bits[PMAP_BIT_X];
 	}
 	while ((clear | set) != 0 && va < eva) {
-		rc = pmap_walk(pm, va, 1, false, &w);
+		rc = pmap_range_step(pm, va, eva, &w, &next);
 		if (rc < 0)
 			break;
-		next = pmap_next(va, w.w_level == 1 ? PMAP_SP_LEVEL : w.w_level);
-		if (next == 0 || next > eva)
-			next = eva;
-		if (w.w_level > 1 && pmap_is_leaf(pm, w.w_e, w.w_level)) {
-			if ((va & PMAP_SP_MASK) != 0 ||
-			    next != pmap_next(va, PMAP_SP_LEVEL)) {
-				rc = pmap_demote_walk(pm, &w, va);
-				if (rc < 0)
-					break;
-				continue;
-			}
+		if (rc == PMAP_STEP_DEMOTED)
+			continue;
+		if (rc == PMAP_STEP_SP) {
 			rc = pmap_protect_leaf(pm, &w, clear, set);
 			if (rc < 0)
 				break;
 			cached |= rc;
-		} else if (w.w_level == 1) {
+		} else if (rc == PMAP_STEP_PT) {
 			for (; va < next; va += PAGE_SIZE) {
 				w.w_epa = pmap_entry_pa(w.w_table[1], va, 1);
 				rc = pmap_load(pm, w.w_epa, 1, &w.w_e);

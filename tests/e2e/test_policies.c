@@ -35,16 +35,7 @@
 /* counter - counters.<dotted name> of a report, as an integer */
 static long long counter(json_t *report, const char *name)
 {
-	json_t *v = json_object_get(report, "counters");
-	char buf[128], *seg, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", name);
-	for (seg = strtok_r(buf, ".", &save); seg && v;
-	     seg = strtok_r(NULL, ".", &save))
-		v = json_object_get(v, seg);
-	if (!json_is_integer(v))
-		fail_msg("counter %s missing", name);
-	return json_integer_value(v);
+	return tl_counter(report, name);
 }
 
 /* run - eptsim run WORKLOAD with the sets given (NULL-terminated); the report */

@@ -2,6 +2,13 @@
 #define _XOPEN_SOURCE 700
 #include "testlib.h"
 
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -150,4 +157,18 @@ void tl_run_free(struct tl_run *r)
 	free(r->out);
 	free(r->err);
 	r->out = r->err = NULL;
+}
+
+long long tl_counter(json_t *report, const char *name)
+{
+	json_t *v = json_object_get(report, "counters");
+	char buf[128], *seg, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", name);
+	for (seg = strtok_r(buf, ".", &save); seg && v;
+	     seg = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, seg);
+	if (!json_is_integer(v))
+		fail_msg("counter %s missing", name);
+	return json_integer_value(v);
 }

@@ -34,6 +34,13 @@ struct tl_run {
 void tl_run(struct tl_run *r, const char *cwd, const char *const *args);
 void tl_run_free(struct tl_run *r);
 
+/*
+ * tl_counter - counters.<dotted name> of a report (a json_t *), as an
+ * integer; the running test fails if it is missing.
+ */
+struct json_t;
+long long tl_counter(struct json_t *report, const char *name);
+
 /* tl_path - "DIR/NAME" (malloc'd) */
 char *tl_path(const char *dir, const char *name);
 
