@@ -241,12 +241,66 @@ static void swapped_page_table_and_data_pages_come_back_unchanged(void **state)
 	stop(s);
 }
 
+/*
+ * bhyve without EPT A/D: a page the process wrote (guest D set) goes to
+ * the host's swap and comes back by a read, so the host maps it without
+ * W.  The next write finds a TLB entry whose guest rights allow it, but
+ * the entry caches the EPT's rights too (a combined mapping): it must
+ * not be used, and the write takes a dirty-emulation exit.
+ */
+static void a_write_after_a_read_swap_in_is_a_dirty_emulation(void **state)
+{
+	const char *sets[] = { "swap=16MiB" };
+	struct sim *s = start(sets, 1);
+	struct vm_kstats *h = &s->s_host.h_k.vk_st;
+	uint64_t dirty;
+
+	(void)state;
+	access(s, VA, MMU_WRITE);
+	evict(&s->s_host.h_k);
+	access(s, VA + 8, MMU_READ);
+	dirty = h->ad_dirty;
+	access(s, VA + 16, MMU_WRITE);
+	assert_int_equal(h->ad_dirty, dirty + 1);
+	access(s, VA + 24, MMU_WRITE);
+	assert_int_equal(h->ad_dirty, dirty + 1);
+	stop(s);
+}
+
+/*
+ * With EPT A/D the host learns of the guest kernel's own writes as the
+ * processor's D flag would tell it: a page swapped in clean (its swap
+ * copy kept) and then written by the guest kernel must be written to
+ * swap again when it is reclaimed, not dropped.
+ */
+static void a_guest_kernel_write_is_not_lost_to_a_clean_swap_copy(void **state)
+{
+	const char *sets[] = { "machine.preset=skylake-sp", "swap=16MiB" };
+	struct sim *s = start(sets, 2);
+	uint64_t gpa, pte, word = 0;
+	unsigned level;
+
+	(void)state;
+	access(s, VA, MMU_WRITE);
+	assert_int_equal(pmap_extract(&s->s_vs.vs_pmap, VA, &gpa, &pte, &level), 0);
+	evict(&s->s_host.h_k);
+	access(s, VA + 8, MMU_READ);    /* back in, clean, its swap copy kept */
+	assert_int_equal(vm_kern_write64(&s->s_gk, gpa + 16, 0x5eed5eedull), 0);
+	evict(&s->s_host.h_k);
+	assert_false(resident(s, gpa));
+	assert_int_equal(vm_kern_read64(&s->s_gk, gpa + 16, &word), 0);
+	assert_int_equal(word, 0x5eed5eedull);
+	stop(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(akaros_ept_mirrors_the_process_table_after_every_step),
 		cmocka_unit_test(dragonfly_ept_holds_every_native_mapping_after_every_step),
 		cmocka_unit_test(swapped_page_table_and_data_pages_come_back_unchanged),
+		cmocka_unit_test(a_write_after_a_read_swap_in_is_a_dirty_emulation),
+		cmocka_unit_test(a_guest_kernel_write_is_not_lost_to_a_clean_swap_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
