@@ -34,15 +34,14 @@ void vm_map_fini(struct vm_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* vm_map_upper - index of the first region that starts above `va`. */
-static size_t vm_map_upper(const struct vm_map *m, uint64_t va)
+size_t vm_map_after(const struct vm_map *m, uint64_t va)
 {
 	size_t lo = 0, hi = m->vm_nent;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (m->vm_ent[mid].vme_start <= va)
+		if (m->vm_ent[mid].vme_end <= va)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -50,20 +49,24 @@ static size_t vm_map_upper(const struct vm_map *m, uint64_t va)
 	return lo;
 }
 
+/*
+ * vm_map_upper - index of the first region that starts above `va`: the
+ * first that ends above it, or the one after if that one contains va
+ * (regions do not overlap).
+ */
+static size_t vm_map_upper(const struct vm_map *m, uint64_t va)
+{
+	size_t i = vm_map_after(m, va);
+
+	return i < m->vm_nent && m->vm_ent[i].vme_start <= va ? i + 1 : i;
+}
+
 /* vm_map_lower - index of the first region that starts at or above `va`. */
 static size_t vm_map_lower(const struct vm_map *m, uint64_t va)
 {
-	size_t lo = 0, hi = m->vm_nent;
+	size_t i = vm_map_after(m, va);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->vm_ent[mid].vme_start < va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return i < m->vm_nent && m->vm_ent[i].vme_start < va ? i + 1 : i;
 }
 
 /* vm_map_grow - room for one more entry.  0 or -ENOMEM. */

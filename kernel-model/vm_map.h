@@ -51,6 +51,9 @@ int vm_map_insert(struct vm_map *m, uint64_t start, uint64_t end,
 		  uint32_t prot, struct vm_objref *obj,
 		  uint64_t offset) MUST_CHECK;
 
+/* vm_map_after - index in vm_ent of the first region that ends above `va` (vm_nent if none) */
+size_t vm_map_after(const struct vm_map *m, uint64_t va);
+
 /* vm_map_lookup - the region containing `va`, or NULL. */
 struct vm_map_entry *vm_map_lookup(const struct vm_map *m, uint64_t va);
 

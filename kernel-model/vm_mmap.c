@@ -44,29 +44,13 @@ static uint64_t vs_round(uint64_t len)
 	return len > UINT64_MAX - PAGE_MASK ? 0 : (len + PAGE_MASK) & ~PAGE_MASK;
 }
 
-/* vs_first_after - index of the first region that ends above `va` */
-static size_t vs_first_after(const struct vm_map *m, uint64_t va)
-{
-	size_t lo = 0, hi = m->vm_nent;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->vm_ent[mid].vme_end <= va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* vs_covered - 0 if every page of [sva, eva) is in a region, else -ENOMEM */
 static int vs_covered(const struct vmspace *vs, uint64_t sva, uint64_t eva)
 {
 	const struct vm_map *m = &vs->vs_map;
 	uint64_t cur = sva;
 
-	for (size_t i = vs_first_after(m, sva); cur < eva; i++) {
+	for (size_t i = vm_map_after(m, sva); cur < eva; i++) {
 		if (i >= m->vm_nent || m->vm_ent[i].vme_start > cur)
 			return -ENOMEM;
 		cur = m->vm_ent[i].vme_end;
@@ -139,7 +123,7 @@ static int vs_unmap(struct vmspace *vs, uint64_t sva, uint64_t eva)
 		err = vm_map_clip(m, eva);
 	if (err)
 		return err;
-	i = vs_first_after(m, sva);
+	i = vm_map_after(m, sva);
 	for (j = i; j < m->vm_nent && m->vm_ent[j].vme_start < eva; j++) {
 		err = pmap_remove(&vs->vs_pmap, m->vm_ent[j].vme_start,
 				  m->vm_ent[j].vme_end);
@@ -261,7 +245,7 @@ int vmspace_mprotect(struct vmspace *vs, uint64_t addr, uint64_t len,
 	err = vs_covered(vs, addr, eva);
 	if (err)
 		return err;
-	for (i = vs_first_after(m, addr);
+	for (i = vm_map_after(m, addr);
 	     i < m->vm_nent && m->vm_ent[i].vme_start < eva; i++)
 		if ((prot & ~m->vm_ent[i].vme_maxprot) != 0)
 			return -EACCES;
@@ -270,7 +254,7 @@ int vmspace_mprotect(struct vmspace *vs, uint64_t addr, uint64_t len,
 		err = vm_map_clip(m, eva);
 	if (err)
 		return err;
-	for (i = vs_first_after(m, addr);
+	for (i = vm_map_after(m, addr);
 	     i < m->vm_nent && m->vm_ent[i].vme_start < eva; i++) {
 		struct vm_map_entry *e = &m->vm_ent[i];
 		uint32_t old = e->vme_prot;
@@ -301,7 +285,7 @@ int vmspace_madvise_dontneed(struct vmspace *vs, uint64_t addr, uint64_t len)
 	err = vs_covered(vs, addr, eva);
 	if (err)
 		return err;
-	for (size_t i = vs_first_after(m, addr);
+	for (size_t i = vm_map_after(m, addr);
 	     i < m->vm_nent && m->vm_ent[i].vme_start < eva; i++) {
 		const struct vm_map_entry *e = &m->vm_ent[i];
 		uint64_t s = e->vme_start > addr ? e->vme_start : addr;
@@ -339,7 +323,7 @@ static int vs_heap_grow(struct vmspace *vs, uint64_t oend, uint64_t nend)
 	uint64_t hpages = (htop - hbase) >> PAGE_SHIFT;
 	struct vm_map_entry *prev = NULL;
 	struct vm_objref *r;
-	size_t i = vs_first_after(m, oend);
+	size_t i = vm_map_after(m, oend);
 	int err;
 
 	if (i < m->vm_nent && m->vm_ent[i].vme_start < nend)

@@ -179,7 +179,7 @@ static void short_by(struct fx *fx, uint64_t n)
 	assert_int_equal(vm_kern_free_frames(fx->k), fx->k->vk_free_target - n);
 }
 
-/* queue - the pindexes on queue q, head first, as a bit string "p,p,..." */
+/* queue_is - queue q holds exactly these page indexes, head first */
 static void queue_is(struct fx *fx, enum vm_pqueue q, const int *want, unsigned n)
 {
 	struct vm_phys *vp = &fx->k->vk_phys;

@@ -154,14 +154,12 @@ struct op {
 struct script {
 	const char *name;
 	uint64_t frames;
-	uint64_t first;         /* 0: 1 */
+	uint64_t first;         /* first frame managed; 0: 1 */
 	struct op ops[40];
 };
 
 static const struct script scripts[] = {
-	/*
-	 * 1 2 3 ... from the bump, frame 0 never.  16 frames: [1, 16) = 15.
-	 */
+	/* 1 2 3 from the bump, frame 0 never: 4 frames manage [1, 4) */
 	{ "order0_lowest_first_then_enomem", 4, 0,
 	  { A(0, 1), A(0, 2), A(0, 3), A(0, NONE), BUMP(4), FREECNT(0), END } },
 	/*

@@ -194,7 +194,10 @@ static void page_write_read_zero_round_trip(void **state)
 	assert_memory_equal(back, page, PAGE_SIZE);
 }
 
-/* page_write(NULL) zeroes an old page; a page of zeroes reads as zero */
+/*
+ * page_write(NULL) zeroes an old page; a stored page of zeroes reads as
+ * zero; one non-zero word anywhere makes it non-zero.
+ */
 static void page_write_null_and_zero_page_read_as_zero(void **state)
 {
 	struct kmfix *f = *state;
@@ -213,6 +216,11 @@ static void page_write_null_and_zero_page_read_as_zero(void **state)
 	assert_int_equal(vm_kern_write64(&f->k, 9 * PAGE_SIZE, 0), 0);
 	assert_int_equal(vm_kern_page_read(&f->k, 9, back, &zero), 0);
 	assert_true(zero);
+	/* only the last word set: not zero */
+	assert_int_equal(vm_kern_write64(&f->k, 9 * PAGE_SIZE + PAGE_SIZE - 8, 1), 0);
+	assert_int_equal(vm_kern_page_read(&f->k, 9, back, &zero), 0);
+	assert_false(zero);
+	assert_int_equal(back[WORDS - 1], 1);
 }
 
 /*
