@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/host.h"
 #include "sim/mmu/mmu.h"
 #include "sim/synth.h"
 #include "sim/tlb/tlb.h"
@@ -721,11 +722,11 @@ static int check_vm(struct loader *L)
 		return -EINVAL;
 	}
 	/* DragonFly and Akaros have no A/D emulation: they need the hardware's */
-	if ((c->vm.policy == 2 || c->vm.policy == 3) &&
+	if ((c->vm.policy == HOST_DRAGONFLY || c->vm.policy == HOST_AKAROS) &&
 	    !(c->vm.ept_ad && c->machine.caps.ept_ad)) {
 		cfg_errf(L->err, "%s: vm.policy: \"%s\" needs EPT A/D flags (machine.caps.ept_ad and vm.ept_ad): the design has no A/D emulation; use bhyve or nvmm on this machine",
 			 blame(L, "vm.policy", c->machine.caps.ept_ad ? "vm.ept_ad" : "machine.caps.ept_ad"),
-			 c->vm.policy == 2 ? "dragonfly" : "akaros");
+			 cfg_vm_policy_name(c->vm.policy));
 		return -EINVAL;
 	}
 	if (c->vm.memory >= c->memory) {

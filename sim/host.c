@@ -11,8 +11,6 @@
 #include "sim/mmu/ept.h"
 #include "sim/mmu/pte.h"
 
-const char *const host_policy_names[] = { "bhyve", "nvmm", "dragonfly", "akaros", NULL };
-
 #define HOST_PROT_ALL (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC)
 
 /* the EPT's invalidation hook: bhyve's pmap_invalidate_ept() ends here */

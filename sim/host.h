@@ -36,9 +36,8 @@
 #include "sim/base.h"
 #include "sim/vmx/vmx.h"
 
+/* vm.policy: the order of cfg_vm_policy_names (sim/cfg_schema.c) */
 enum host_policy { HOST_BHYVE, HOST_NVMM, HOST_DRAGONFLY, HOST_AKAROS, HOST_NPOLICIES };
-
-extern const char *const host_policy_names[]; /* NULL-terminated, enum order */
 
 struct host_config {
 	enum host_policy hc_policy;

@@ -43,6 +43,13 @@ static int setup(void **state)
 	return setup_with(state, sets, 2);
 }
 
+static int setup_sp(void **state)
+{
+	static const char *const sets[] = { "memory=16MiB", "source.footprint=2MiB" };
+
+	return setup_with(state, sets, 2);
+}
+
 static int setup_vm_4k(void **state)
 {
 	static const char *const sets[] = { "memory=16MiB", "source.footprint=64KiB",
@@ -115,6 +122,30 @@ static void first_touch_faults_then_hits(void **state)
 	assert_int_equal(sim_access0(s, 0x10000010, MMU_READ), 0);
 	assert_int_equal(K(s)[CTR_WALKS], 2);
 	assert_int_equal(K(s)[CTR_L1D_HITS_4K], 1);
+	/* the page-size mix: one 4 KiB entry in the L1 dTLB, one in the STLB */
+	sim_snapshot(s);
+	assert_int_equal(s->s_ctr[CTR_TLB_ENTRIES_4K], 2);
+	assert_int_equal(s->s_ctr[CTR_TLB_ENTRIES_2M], 0);
+}
+
+/*
+ * Natively, with superpages: touching all 512 pages of the 2 MiB-aligned
+ * region fills its reservation, and the kernel promotes it (the range
+ * invalidated).  The next access walks to the 2 MiB entry, and the TLBs
+ * hold it as one 2 MiB entry in each level.
+ */
+static void a_full_reservation_is_promoted_and_cached_as_2m(void **state)
+{
+	struct sim *s = *state;
+
+	for (uint64_t p = 0; p < 512; p++)
+		assert_int_equal(sim_access0(s, 0x10000000 + p * PAGE_SIZE, MMU_WRITE), 0);
+	assert_int_equal(s->s_gk.vk_st.promotions, 1);
+	assert_int_equal(sim_access0(s, 0x10000008, MMU_READ), 0);
+	assert_int_equal(K(s)[CTR_WALK_DONE_2M], 1);
+	sim_snapshot(s);
+	assert_int_equal(s->s_ctr[CTR_TLB_ENTRIES_2M], 2);
+	assert_int_equal(s->s_ctr[CTR_KG_promotions], 1);
 }
 
 /* a read fills a clean entry; the first write walks again to set D */
@@ -202,6 +233,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(noncanonical_address_is_sigsegv_without_a_walk_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(first_touch_faults_then_hits, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_after_read_is_one_assist, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_full_reservation_is_promoted_and_cached_as_2m, setup_sp, teardown),
 		cmocka_unit_test_setup_teardown(vm_first_touch_exits_once_per_new_guest_page, setup_vm_4k, teardown),
 		cmocka_unit_test_setup_teardown(vm_2m_ept_pages_back_the_first_2m_at_once, setup_vm_2m, teardown),
 	};
