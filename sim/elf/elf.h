@@ -11,7 +11,9 @@
  *   lower canonical half (below 2^47) and above the first page, segments
  *   in ascending order without overlapping bytes (two may share a page:
  *   the loader gives such a page the union of their rights), e_entry in an
- *   executable segment, e_phoff/e_phnum/e_phentsize (56) inside the file.
+ *   executable segment, e_phoff/e_phnum/e_phentsize (56) inside the file,
+ *   and the program headers loaded from the file by a PT_LOAD (at PT_PHDR's
+ *   p_vaddr if there is one, else where the segment holding e_phoff puts it).
  *
  * Everything is parsed from a byte buffer the caller owns; nothing here
  * touches files, so the same checks serve the loader, the tests and the
@@ -101,8 +103,9 @@ struct elf_stack_args {
  * bytes of [*sp, a->top) into buf[0 .. *used) (buf[0] is at *sp).  The
  * auxv holds AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE (0), AT_FLAGS
  * (0), AT_ENTRY, AT_UID/EUID/GID/EGID (0), AT_SECURE (0), AT_CLKTCK (100),
- * AT_HWCAP (0), AT_RANDOM, AT_EXECFN (argv[0]), AT_NULL.  0, or -E2BIG if
- * it needs more than `cap` bytes.
+ * AT_HWCAP (0), AT_RANDOM, AT_EXECFN (argv[0]; 0 if argc is 0), AT_NULL.
+ * 0, or -E2BIG if it needs more than `cap` bytes (or more than a->top);
+ * nothing is written then.
  */
 int elf_stack(const struct elf_image *im, const struct elf_stack_args *a,
 	      uint8_t *buf, size_t cap, uint64_t *sp, size_t *used) MUST_CHECK;
