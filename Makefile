@@ -19,13 +19,18 @@ JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS   := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CMOCKA_CFLAGS  := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS    := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+UNICORN_CFLAGS := $(shell pkg-config --cflags unicorn 2>/dev/null)
+UNICORN_LIBS   := $(shell pkg-config --libs unicorn 2>/dev/null || echo -lunicorn)
+# the guest programs of the tests and benchmarks: static x86-64 executables
+MUSLCC  ?= musl-gcc
+PROG_CFLAGS ?= -static -O2 -g -Wall -Wextra -Werror
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off $(CFLAGS) \
 	     -Wall -Wextra -Werror $(SANFLAGS) -I. -Iinclude \
 	     -DEPTSIM_VERSION_STRING='"$(VERSION)"' \
-	     $(JANSSON_CFLAGS) -MMD -MP
+	     $(JANSSON_CFLAGS) $(UNICORN_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
-LIBS = $(JANSSON_LIBS) -lm
+LIBS = $(UNICORN_LIBS) $(JANSSON_LIBS) -lm
 
 LIB_SRCS  := $(sort $(wildcard sim/*.c sim/*/*.c kernel-model/*.c traces/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -37,6 +42,8 @@ TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c tests/e2e/test_*.c))
 TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
+PROG_SRCS := $(sort $(wildcard tests/programs/*.c))
+PROG_BINS := $(patsubst tests/programs/%.c,$(BUILD)/programs/%,$(PROG_SRCS))
 
 LIBEPTSIM := $(BUILD)/libeptsim.a
 EPTSIM    := $(BUILD)/eptsim
@@ -61,13 +68,13 @@ check:
 	@$(MAKE) --no-print-directory -j$(NPROC) all tests
 	@sh tests/run.sh $(BUILD) $(TEST_BINS)
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(PROG_BINS)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS='-O1 -g' check
 
 bench: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS)
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(PROG_BINS)
 	@sh bench/run.sh $(BUILD)
 
 $(BUILD)/obj/%.o: %.c
@@ -93,6 +100,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TLIB_OBJS) $(LIBEPTSIM)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBEPTSIM)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) $< $(LIBEPTSIM) $(LIBS) -o $@
+
+# guest programs: built with musl-gcc, never with the sanitizers
+$(BUILD)/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(PROG_CFLAGS) $< -o $@
 
 # install: the command, the library, the header, a pkg-config file and the
 # machine presets (found by the command relative to its own location).

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "eptsim.h"
 
 enum { EXIT_DONE = 0, EXIT_ABNORMAL = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
@@ -32,6 +34,8 @@ static const char main_help[] =
 	"commands:\n"
 	"  run WORKLOAD.json   simulate a workload: print a summary table and\n"
 	"                      write a JSON report\n"
+	"  exec PROGRAM [ARGS] run one static x86-64 program through the\n"
+	"                      simulated MMU under the default settings\n"
 	"  probe FILE.json     translate the accesses of a probe file and print\n"
 	"                      each outcome as JSON\n"
 	"  explain FILE.json   the same, each walk step by step for a person\n"
@@ -79,6 +83,34 @@ static const char run_help[] =
 	"\n"
 	"exit status: 0 completed, 1 the simulation ended abnormally, 2 bad usage\n"
 	"or input, 3 eptsim itself failed (see eptsim --help).\n";
+
+static const char exec_help[] =
+	"usage: eptsim exec [-o REPORT.json] [--set KEY=VALUE ...] [--stdin FILE] [-q]\n"
+	"                   PROGRAM [ARGS...]\n"
+	"\n"
+	"Run one static x86-64 program (as musl-gcc -static builds it) instruction\n"
+	"by instruction under the workload defaults, every access through the\n"
+	"simulated MMU and its system calls served by the guest kernel model,\n"
+	"without writing a workload file.  The program's standard output and\n"
+	"error are this command's; the summary table goes to standard error.\n"
+	"The defaults run natively on the built-in machine: add\n"
+	"--set vm.enabled=true for a VM under EPT.\n"
+	"\n"
+	"options (before PROGRAM; everything after it is the program's):\n"
+	"  -o, --output FILE    write the JSON report to FILE ('-': standard\n"
+	"                       output); default: no report\n"
+	"  -s, --set KEY=VALUE  override a workload key by its dotted path, e.g.\n"
+	"                       --set vm.enabled=true or --set machine.preset=\n"
+	"                       skylake-sp; repeatable, applied in order\n"
+	"  -i, --stdin FILE     the program's standard input (default: empty)\n"
+	"  -q, --quiet          do not print the summary table\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"exit status: 0 the program ran to its end (whatever its own exit code,\n"
+	"which the summary and the report give), 1 it was killed by a signal\n"
+	"(SIGSEGV, ...) or the machine ran out of memory, 2 bad usage or input\n"
+	"(a program that is not a static x86-64 executable), 3 eptsim itself\n"
+	"failed (see eptsim --help).\n";
 
 static const char probe_help[] =
 	"usage: eptsim probe FILE.json [--set KEY=VALUE ...]\n"
@@ -217,17 +249,63 @@ static int matches(const char *a, const char *shrt, const char *lng)
 	       (strncmp(a, shrt, 2) == 0 && a[2] != '\0' && a[1] != '-');
 }
 
-static int cmd_run(int argc, char **argv)
+/*
+ * run_workload - load `workload` (NULL: none, the defaults) with `sets`,
+ * run it, write the report to `output` (NULL: none) and the summary to
+ * `summary` unless quiet; the exit status.
+ */
+static int run_workload(const char *workload, const char *const *sets, size_t nsets,
+			const char *output, int quiet, FILE *summary)
 {
-	const char *workload = NULL, *output = "report.json";
-	const char **sets = calloc((size_t)argc, sizeof(*sets));
 	const char *dirs[16];
 	char store[8192];
 	struct eptsim_load_opts o = { 0 };
 	struct eptsim_error err = { { 0 } };
 	struct eptsim_config *cfg = NULL;
 	struct eptsim_result *res = NULL;
-	int quiet = 0, rc, status = EXIT_USAGE;
+	int rc, status;
+
+	preset_dirs(dirs, sizeof(dirs) / sizeof(dirs[0]), store, sizeof(store));
+	o.sets = sets;
+	o.nsets = nsets;
+	o.machine_dirs = dirs;
+	rc = eptsim_config_load(workload, &o, &cfg, &err);
+	if (rc < 0) {
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		goto out;
+	}
+	rc = eptsim_run(cfg, &res, &err);
+	if (rc < 0) {
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		goto out;
+	}
+	fflush(stdout);
+	rc = output ? eptsim_report_write(res, output, &err) : 0;
+	if (rc < 0) {
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+		goto out;
+	}
+	if (!quiet)
+		eptsim_summary_print(res, summary);
+	status = eptsim_result_status(res) == EPTSIM_COMPLETED ? EXIT_DONE
+							      : EXIT_ABNORMAL;
+	if (status == EXIT_ABNORMAL)
+		fprintf(stderr, "eptsim: the simulation ended abnormally: %s\n",
+			eptsim_status_name(eptsim_result_status(res)));
+out:
+	eptsim_result_free(res);
+	eptsim_config_free(cfg);
+	return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *workload = NULL, *output = "report.json";
+	const char **sets = calloc((size_t)argc, sizeof(*sets));
+	int quiet = 0, status = EXIT_USAGE;
 	size_t nsets = 0;
 
 	if (!sets) {
@@ -272,38 +350,113 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	preset_dirs(dirs, sizeof(dirs) / sizeof(dirs[0]), store, sizeof(store));
-	o.sets = sets;
-	o.nsets = nsets;
-	o.machine_dirs = dirs;
-	rc = eptsim_config_load(workload, &o, &cfg, &err);
-	if (rc < 0) {
-		fprintf(stderr, "eptsim: %s\n", err.msg);
-		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
-		goto out;
-	}
-	rc = eptsim_run(cfg, &res, &err);
-	if (rc < 0) {
-		fprintf(stderr, "eptsim: %s\n", err.msg);
-		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
-		goto out;
-	}
-	rc = eptsim_report_write(res, output, &err);
-	if (rc < 0) {
-		fprintf(stderr, "eptsim: %s\n", err.msg);
-		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
-		goto out;
-	}
-	if (!quiet)
-		eptsim_summary_print(res, strcmp(output, "-") == 0 ? stderr : stdout);
-	status = eptsim_result_status(res) == EPTSIM_COMPLETED ? EXIT_DONE
-							      : EXIT_ABNORMAL;
-	if (status == EXIT_ABNORMAL)
-		fprintf(stderr, "eptsim: the simulation ended abnormally: %s\n",
-			eptsim_status_name(eptsim_result_status(res)));
+	status = run_workload(workload, sets, nsets, output, quiet,
+			      strcmp(output, "-") == 0 ? stderr : stdout);
 out:
-	eptsim_result_free(res);
-	eptsim_config_free(cfg);
+	free(sets);
+	return status;
+}
+
+/*
+ * exec_sets - the overrides that make the defaults run PROGRAM ARGS:
+ * source.kind "program", one process, the run named after the program.
+ * The strings are allocated into sets[0..2]; 0 or -ENOMEM.
+ */
+static int exec_sets(char **sets, const char *prog, char *const *args, size_t nargs,
+		     const char *in)
+{
+	json_t *a = json_array(), *procs;
+	const char *base = strrchr(prog, '/');
+	char *name;
+
+	for (size_t i = 0; a && i < nargs; i++)
+		if (json_array_append_new(a, json_string(args[i])) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	procs = a ? json_pack("[{s:s, s:o, s:s}]", "program", prog, "args", a,
+			      "stdin", in ? in : "") : NULL;
+	name = json_dumps(procs, JSON_COMPACT);
+	json_decref(procs);
+	sets[0] = strdup("source.kind=program");
+	sets[1] = name ? malloc(strlen(name) + sizeof("processes=")) : NULL;
+	if (sets[1])
+		sprintf(sets[1], "processes=%s", name);
+	free(name);
+	base = base ? base + 1 : prog;
+	procs = json_pack("s", base);
+	name = procs ? json_dumps(procs, JSON_ENCODE_ANY) : NULL;
+	json_decref(procs);
+	sets[2] = name ? malloc(strlen(name) + sizeof("name=")) : NULL;
+	if (sets[2])
+		sprintf(sets[2], "name=%s", name);
+	free(name);
+	return sets[0] && sets[1] && sets[2] ? 0 : -ENOMEM;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	const char *output = NULL, *in = NULL;
+	char **sets = calloc((size_t)argc + 3, sizeof(*sets));
+	size_t nsets = 3;
+	int quiet = 0, status = EXIT_USAGE, i;
+
+	if (!sets) {
+		fprintf(stderr, "eptsim exec: out of memory\n");
+		return EXIT_INTERNAL;
+	}
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(exec_help, stdout);
+			status = EXIT_DONE;
+			goto out;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			quiet = 1;
+		} else if (matches(a, "-o", "--output")) {
+			output = opt_value(argc, argv, &i, "-o", "--output");
+			if (!output || !*output) {
+				status = usage_error("exec", "%s needs a file name", a);
+				goto out;
+			}
+		} else if (matches(a, "-i", "--stdin")) {
+			in = opt_value(argc, argv, &i, "-i", "--stdin");
+			if (!in || !*in) {
+				status = usage_error("exec", "%s needs a file name", a);
+				goto out;
+			}
+		} else if (matches(a, "-s", "--set")) {
+			const char *v = opt_value(argc, argv, &i, "-s", "--set");
+
+			if (!v) {
+				status = usage_error("exec", "%s needs KEY=VALUE", a);
+				goto out;
+			}
+			sets[nsets++] = (char *)v;
+		} else {
+			status = usage_error("exec", "unknown option '%s'", a);
+			goto out;
+		}
+	}
+	if (i >= argc) {
+		status = usage_error("exec", "%s", "missing the program to run");
+		goto out;
+	}
+	/* the overrides of the command line come after the program's */
+	if (exec_sets(sets, argv[i], argv + i + 1, (size_t)(argc - i - 1), in) < 0) {
+		fprintf(stderr, "eptsim exec: out of memory\n");
+		status = EXIT_INTERNAL;
+		goto out;
+	}
+	status = run_workload(NULL, (const char *const *)sets, nsets, output, quiet,
+			      stderr);
+out:
+	for (size_t k = 0; k < 3; k++)
+		free(sets[k]);
 	free(sets);
 	return status;
 }
@@ -386,6 +539,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "exec") == 0)
+		return cmd_exec(argc - 1, argv + 1);
 	if (strcmp(argv[1], "probe") == 0)
 		return cmd_probe(argc - 1, argv + 1, "probe", EPTSIM_PROBE_JSON);
 	if (strcmp(argv[1], "explain") == 0)

@@ -7,6 +7,7 @@
 
 #include "eptsim.h"
 #include "sim/cfg_load.h"
+#include "sim/proc/proc.h"
 #include "sim/result.h"
 
 const char *eptsim_version(void)
@@ -94,7 +95,7 @@ static int native_baseline(struct eptsim_result *r, struct eptsim_error *err)
 		goto out;
 	}
 	cfg_native_of(&r->er_cfg, nc);
-	rc = sim_init(s, nc, err);
+	rc = sim_init_quiet(s, nc, err);
 	if (rc < 0)
 		goto out;
 	rc = sim_run(s, err);
@@ -145,6 +146,29 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	for (unsigned i = 0; i < r->er_ncpus; i++)
 		sim_cpu_result(s, i, &r->er_cpus[i].ec_state, r->er_cpus[i].ec_ctr,
 			       r->er_cpus[i].ec_hist);
+	r->er_procs = calloc(s->s_nprocs ? s->s_nprocs : 1, sizeof(*r->er_procs));
+	if (!r->er_procs) {
+		sim_fini(s);
+		free(r->er_cpus);
+		cfg_errf(err, "the host ran out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	r->er_nprocs = s->s_nprocs;
+	for (size_t i = 0; i < s->s_nprocs; i++) {
+		const struct proc *p = &s->s_procs[i];
+		struct eptsim_proc *ep = &r->er_procs[i];
+
+		ep->ep_state = p->p_state;
+		ep->ep_exit_code = p->p_exit_code;
+		ep->ep_signal = p->p_signal;
+		ep->ep_fault_va = p->p_fault_va;
+		ep->ep_fault_ip = p->p_fault_ip;
+		ep->ep_insns = p->p_insns;
+		ep->ep_cpu = p->p_cpu;
+		memcpy(ep->ep_sys, p->p_sys, sizeof(ep->ep_sys));
+		memcpy(ep->ep_sys_enosys, p->p_sys_enosys, sizeof(ep->ep_sys_enosys));
+	}
 	r->er_samples = s->s_samples;
 	r->er_nsamples = s->s_nsamples;
 	s->s_samples = NULL;    /* the result owns them now */
@@ -171,6 +195,7 @@ void eptsim_result_free(struct eptsim_result *res)
 		return;
 	free(res->er_samples);
 	free(res->er_cpus);
+	free(res->er_procs);
 	free(res);
 }
 

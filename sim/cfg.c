@@ -34,6 +34,7 @@ struct loader {
 	const char *origin[CFG_MAX_KEYS];
 	unsigned rank[CFG_MAX_KEYS];
 	const char *ev_origin;  /* where the events list came from */
+	const char *proc_origin; /* where the processes list came from */
 };
 
 void cfg_errf(struct eptsim_error *err, const char *fmt, ...)
@@ -380,6 +381,10 @@ static int apply_value(struct loader *L, const char *path, const json_t *v,
 		L->ev_origin = origin;
 		return cfg_events_load(L->c, v, origin, L->err);
 	}
+	if (strcmp(path, "processes") == 0) {
+		L->proc_origin = origin;
+		return cfg_procs_load(L->c, v, origin, rank == 2, L->err);
+	}
 	if (k) {
 		size_t idx = (size_t)(k - cfg_schema());
 
@@ -681,6 +686,37 @@ static int check_tlb(struct loader *L, const char *path, const struct cfg_tlb *t
 }
 
 /* the EPT table pages that can map `bytes` of guest memory with 4 KiB pages, 4 levels */
+/*
+ * check_programs - a program source: processes to run, each on a vCPU
+ * that exists; events only of kinds that need no synthetic footprint.
+ */
+static int check_programs(struct loader *L)
+{
+	const struct cfg *c = L->c;
+
+	if (c->nprocs == 0) {
+		cfg_errf(L->err, "%s: source.kind: \"program\" needs a \"processes\" list naming the programs to run",
+			 origin_of(L, "source.kind", NULL));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->nprocs; i++) {
+		if (cfg_proc_cpu(c, i) >= c->cpus) {
+			cfg_errf(L->err, "%s: processes[%zu].cpu: vCPU %llu does not exist (cpus is %llu)",
+				 L->proc_origin, i, (unsigned long long)c->procs[i].cp_cpu,
+				 (unsigned long long)c->cpus);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < c->nevents; i++) {
+		if (c->events[i].ce_do != CFG_EV_PRESSURE) {
+			cfg_errf(L->err, "%s: events: \"%s\" acts on the synthetic source's footprint; with source.kind \"program\" only \"pressure\" events happen (the programs make their own system calls)",
+				 L->ev_origin, cfg_event_names[c->events[i].ce_do]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* check_vm - the VM keys against the machine and memory, and the events against the mode */
 static int check_vm(struct loader *L)
 {
@@ -688,7 +724,8 @@ static int check_vm(struct loader *L)
 	const uint64_t page = UINT64_C(1) << tlb_psize_shift((enum tlb_psize)c->vm.ept_page);
 
 	for (size_t i = 0; i < c->nevents; i++) {
-		if (c->events[i].ce_at >= c->source.accesses) {
+		if (c->source.kind == CFG_SOURCE_SYNTHETIC &&
+		    c->events[i].ce_at >= c->source.accesses) {
 			cfg_errf(L->err, "%s: events: an event at %llu would never happen: the source makes %llu accesses (events happen before access \"at\")",
 				 L->ev_origin,
 				 (unsigned long long)c->events[i].ce_at,
@@ -811,6 +848,13 @@ static int check(struct loader *L)
 		cfg_errf(L->err, "%s: memory: expected a multiple of 4096, got %llu",
 			 origin_of(L, "memory", NULL),
 			 (unsigned long long)c->memory);
+		return -EINVAL;
+	}
+	if (c->source.kind == CFG_SOURCE_PROGRAM)
+		return check_programs(L);
+	if (c->nprocs > 0) {
+		cfg_errf(L->err, "%s: processes: programs run only with source.kind \"program\", which is \"synthetic\"",
+			 L->proc_origin);
 		return -EINVAL;
 	}
 	if (c->report.sample_every &&
@@ -1174,6 +1218,11 @@ json_t *cfg_to_json(const struct cfg *c)
 	}
 	if (root && c->nevents > 0 &&
 	    cfg_json_put(root, "events", cfg_events_json(c)) < 0) {
+		json_decref(root);
+		return NULL;
+	}
+	if (root && c->nprocs > 0 &&
+	    cfg_json_put(root, "processes", cfg_procs_json(c)) < 0) {
 		json_decref(root);
 		return NULL;
 	}

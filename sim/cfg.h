@@ -69,6 +69,24 @@ extern const char *const cfg_event_names[];     /* enum cfg_event_kind, NULL-ter
 extern const char *const cfg_kernel_names[];    /* enum cfg_event_kernel */
 extern const char *const cfg_prot_names[];      /* "none", "r", "rw", ... indexed by VM_PROT_* bits */
 
+/*
+ * One entry of the workload's "processes" list (source.kind "program"):
+ * a static x86-64 program the guest kernel starts at the beginning of the
+ * run, on vCPU cp_cpu.  Strings are NUL-terminated.
+ */
+#define CFG_MAX_PROCS 32
+#define CFG_PATH_MAX 512
+#define CFG_ARGS_MAX 4096
+struct cfg_proc {
+	char cp_program[CFG_PATH_MAX];  /* the executable; relative paths resolved against the workload's directory */
+	char cp_args[CFG_ARGS_MAX];     /* argv[1..] then the environment, each NUL-terminated */
+	uint64_t cp_nargs, cp_nenv;
+	char cp_stdin[CFG_PATH_MAX];    /* a file read as its standard input; "": empty */
+	char cp_stdout[CFG_PATH_MAX];   /* "-": eptsim's stdout; "": discarded; else a file */
+	char cp_stderr[CFG_PATH_MAX];   /* "-": eptsim's stderr; "": discarded; else a file */
+	uint64_t cp_cpu;                /* the vCPU it runs on */
+};
+
 struct cfg {
 	char name[CFG_NAME_MAX];
 	uint64_t seed;
@@ -132,10 +150,14 @@ struct cfg {
 			uint64_t page_scan;
 			uint64_t promote;
 			uint64_t demote;
+			uint64_t syscall;
+			uint64_t context_switch;
 		} cycles;
 	} machine;
 	uint64_t cpus;                  /* (v)CPUs running the workload */
-	uint64_t quantum;               /* accesses per turn of a (v)CPU */
+	uint64_t quantum;               /* accesses (programs: instructions) per turn of a (v)CPU */
+	uint64_t timeslice;             /* programs: instructions a process runs before the next on its CPU */
+	bool pcid;                      /* the kernel gives each process a PCID where the machine has them */
 	struct {
 		bool enabled;
 		uint64_t memory;        /* guest-physical memory, bytes */
@@ -164,9 +186,11 @@ struct cfg {
 	} report;
 	size_t nevents;
 	struct cfg_event events[CFG_MAX_EVENTS]; /* sorted by ce_at (stable) */
+	size_t nprocs;
+	struct cfg_proc procs[CFG_MAX_PROCS];    /* source.kind "program" */
 };
 
-enum cfg_source_kind { CFG_SOURCE_SYNTHETIC };
+enum cfg_source_kind { CFG_SOURCE_SYNTHETIC, CFG_SOURCE_PROGRAM };
 
 enum cfg_type {
 	CFG_STRING,     /* char[ck_len] */

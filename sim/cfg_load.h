@@ -62,6 +62,21 @@ int cfg_events_load(struct cfg *c, const json_t *v, const char *origin,
 /* cfg_events_json - the events as a JSON list in the workload's form */
 json_t *cfg_events_json(const struct cfg *c);
 
+/*
+ * cfg_procs_load - the workload's "processes" list (replacing any loaded
+ * before).  from_file: `origin` is the workload file, against whose
+ * directory relative program and stdin paths are resolved.  Errors name
+ * processes[i].key.  0, -EINVAL, -ENOMEM.
+ */
+int cfg_procs_load(struct cfg *c, const json_t *v, const char *origin,
+		   bool from_file, struct eptsim_error *err);
+
+/* cfg_procs_json - the processes as a JSON list in the workload's form */
+json_t *cfg_procs_json(const struct cfg *c);
+
+/* cfg_proc_cpu - the vCPU process i runs on: its "cpu", else i % cpus */
+uint64_t cfg_proc_cpu(const struct cfg *c, size_t i);
+
 /* cfg_parse_size - "64MiB", "4K", "4096" (binary units) -> bytes */
 int cfg_parse_size(const char *s, uint64_t *out);
 /* cfg_parse_uint - "123" or "0x7b" -> value; -EINVAL or -ERANGE */

@@ -23,6 +23,18 @@ struct eptsim_cpu {
 	uint64_t ec_hist[MMU_MAX_REFS + 1];     /* walks by memory references */
 };
 
+/* one process of a program source at the end */
+struct eptsim_proc {
+	int ep_state;           /* enum proc_state */
+	int ep_exit_code;
+	int ep_signal;
+	uint64_t ep_fault_va, ep_fault_ip;
+	uint64_t ep_insns;
+	unsigned ep_cpu;
+	uint64_t ep_sys[513];           /* by number (PROC_NSYS + 1) */
+	uint64_t ep_sys_enosys[513];
+};
+
 struct eptsim_result {
 	struct cfg er_cfg;
 	struct sim_stop er_stop;
@@ -30,6 +42,8 @@ struct eptsim_result {
 	uint64_t er_hist[MMU_MAX_REFS + 1];
 	unsigned er_ncpus;
 	struct eptsim_cpu *er_cpus;
+	size_t er_nprocs;
+	struct eptsim_proc *er_procs;
 	uint64_t *er_samples;   /* er_nsamples rows of SIM_NCOUNTERS */
 	size_t er_nsamples;
 	/* a VM run with report.native_baseline: the same workload natively */

@@ -4,12 +4,14 @@
 #include "sim/sim.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/cfg_load.h"
 #include "sim/mmu/pte.h"
 #include "kernel-model/vm_pageout.h"
+#include "sim/proc/proc.h"
 #include "sim/synth.h"
 
 const char *const sim_ctr_names[SIM_NCOUNTERS] = {
@@ -34,31 +36,63 @@ static bool sim_ctr_gauge(enum sim_ctr i)
 static uint64_t cycles_sum(const uint64_t *k)
 {
 	return k[CTR_CYC_BASE] + k[CTR_CYC_TLB] + k[CTR_CYC_WALK] +
-	       k[CTR_CYC_EXIT] + k[CTR_CYC_FAULT] + k[CTR_CYC_INV];
+	       k[CTR_CYC_EXIT] + k[CTR_CYC_FAULT] + k[CTR_CYC_INV] + k[CTR_CYC_KERNEL];
 }
 
-/* the guest's paging controls: a 64-bit process, CR0.WP and EFER.NXE set */
-static void sim_regs(struct sim *s, struct vcpu *vc)
+/* sim_pcide - the kernel uses PCIDs (CR4.PCIDE) */
+static bool sim_pcide(const struct sim *s)
 {
-	struct mmu_regs *r = &vc->vc_mmu.mu_regs;
-
-	r->cr3 = s->s_vs.vs_pmap.pm_root;
-	r->la57 = s->s_vs.vs_pmap.pm_levels == 5;
-	r->wp = true;
-	r->nxe = true;
+	return s->s_cfg->pcid && s->s_cfg->machine.caps.pcid;
 }
 
 /*
- * The guest kernel's TLB shootdowns (pmap_invalidate_* of the process's
+ * the guest's paging controls: a 64-bit process, CR0.WP and EFER.NXE
+ * set; CR3 maps `vs` (with PCID `pcid` if the kernel uses PCIDs)
+ */
+static void sim_regs(struct sim *s, struct vcpu *vc, struct vmspace *vs,
+		     uint16_t pcid)
+{
+	struct mmu_regs *r = &vc->vc_mmu.mu_regs;
+
+	r->pcide = sim_pcide(s);
+	r->cr3 = vs->vs_pmap.pm_root | (r->pcide ? pcid : 0);
+	r->la57 = vs->vs_pmap.pm_levels == 5;
+	r->wp = true;
+	r->nxe = true;
+	s->s_cpu_as[vc->vc_id] = vs;
+}
+
+/* the address space and PCID CPU i starts with: its first process's, or the synthetic one */
+static struct vmspace *first_as(struct sim *s, unsigned i, uint16_t *pcid)
+{
+	*pcid = 0;
+	if (s->s_nprocs == 0)
+		return &s->s_vs;
+	for (size_t k = 0; k < s->s_nprocs; k++)
+		if (s->s_procs[k].p_cpu == i) {
+			*pcid = s->s_procs[k].p_pcid;
+			return &s->s_procs[k].p_vs;
+		}
+	*pcid = s->s_procs[0].p_pcid;
+	return &s->s_procs[0].p_vs;     /* an idle CPU: it halts at once */
+}
+
+/*
+ * The guest kernel's TLB shootdowns (pmap_invalidate_* of a process's
  * PT_X86 pmap).  The CPU whose turn it is invalidates its own TLB with
  * INVLPG (or reloads CR3 for more than 32 pages, Linux's
- * tlb_single_page_flush_ceiling) and sends an IPI to every other CPU that
- * still runs the process, which does the same; a halted CPU's thread is
- * done, so its TLB is never used again and is left alone.
+ * tlb_single_page_flush_ceiling) if it runs the process, and sends an IPI
+ * to every other CPU that runs it, which does the same; a halted CPU's
+ * thread is done, so its TLB is never used again and is left alone.  A
+ * CPU running another process may still hold entries of this one under
+ * its PCID: it is marked in *stale and flushes that PCID when it next
+ * switches to the process (Linux's lazy tlb_gen check).  Without PCIDs
+ * the switch flushes anyway.
  */
 #define SIM_FLUSH_CEILING 32u
 
-static void shoot(struct sim *s, uint64_t sva, uint64_t npages)
+void sim_shoot(struct sim *s, const struct vmspace *vs, uint64_t *stale,
+	       uint64_t sva, uint64_t npages)
 {
 	struct vcpu *cur = s->s_cur;
 
@@ -70,6 +104,11 @@ static void shoot(struct sim *s, uint64_t sva, uint64_t npages)
 
 		if (vc->vc_state == VCPU_HALTED)
 			continue;
+		if (s->s_cpu_as[i] != vs) {
+			if (stale)
+				*stale |= UINT64_C(1) << i;
+			continue;
+		}
 		if (vc != cur)
 			vmx_send_ipi(cur, vc);
 		if (npages > SIM_FLUSH_CEILING) {
@@ -85,20 +124,26 @@ static void shoot(struct sim *s, uint64_t sva, uint64_t npages)
 
 static void inval_page(void *ctx, struct pmap *pm, uint64_t va)
 {
+	struct sim *s = ctx;
+
+	sim_shoot(s, &s->s_vs, NULL, va, 1);
 	(void)pm;
-	shoot(ctx, va, 1);
 }
 
 static void inval_range(void *ctx, struct pmap *pm, uint64_t sva, uint64_t eva)
 {
+	struct sim *s = ctx;
+
+	sim_shoot(s, &s->s_vs, NULL, sva, (eva - sva) >> PAGE_SHIFT);
 	(void)pm;
-	shoot(ctx, sva, (eva - sva) >> PAGE_SHIFT);
 }
 
 static void inval_all(void *ctx, struct pmap *pm)
 {
+	struct sim *s = ctx;
+
+	sim_shoot(s, &s->s_vs, NULL, 0, UINT64_MAX);
 	(void)pm;
-	shoot(ctx, 0, UINT64_MAX);
 }
 
 /*
@@ -111,7 +156,7 @@ static void charge(struct sim *s, struct vcpu *vc)
 	const struct cfg *c = s->s_cfg;
 	const struct vm_kstats *g = &s->s_gk.vk_st, *g0 = &s->s_gk_charged;
 	const struct vm_kstats *h = &s->s_host.h_k.vk_st, *h0 = &s->s_hk_charged;
-	const uint64_t levels = s->s_vs.vs_pmap.pm_levels;
+	const uint64_t levels = c->machine.caps.la57 ? 5 : 4;
 	uint64_t cyc = 0;
 
 #define D(k, f) ((k)->f - (k##0)->f)
@@ -140,6 +185,12 @@ static void charge(struct sim *s, struct vcpu *vc)
 #undef D
 	s->s_gk_charged = *g;
 	vc->vc_ctr[CTR_CYC_FAULT] += cyc;
+}
+
+void sim_charge(struct sim *s, struct vcpu *vc)
+{
+	charge(s, vc);
+	s->s_tag = mmu_tag(&vc->vc_mmu);
 }
 
 /*
@@ -189,9 +240,11 @@ static void sim_vm_enter(struct sim *s)
 
 	for (unsigned i = 0; i < s->s_vm.vm_nvcpus; i++) {
 		struct vcpu *vc = &s->s_vm.vm_vcpus[i];
+		uint16_t pcid;
+		struct vmspace *vs = first_as(s, i, &pcid);
 		int rc;
 
-		sim_regs(s, vc);
+		sim_regs(s, vc, vs, pcid);
 		vc->vc_vmcs.vmcs_enable_ept = true;
 		vc->vc_vmcs.vmcs_eptp = host_eptp(&s->s_host);
 		vc->vc_vmcs.vmcs_enable_vpid = c->vm.vpid && c->machine.caps.vpid;
@@ -203,7 +256,38 @@ static void sim_vm_enter(struct sim *s)
 	}
 }
 
-int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
+int sim_vs_init(struct sim *s, struct vmspace *vs)
+{
+	const struct cfg *c = s->s_cfg;
+
+	/* the kernel uses 5-level paging where the CPU has it, as Linux does */
+	return vmspace_init(vs, &s->s_gk, PT_X86, (unsigned)c->machine.maxphyaddr,
+			    c->machine.caps.la57 ? 5 : 4,
+			    s->s_gk.vk_superpages ? PMAP_SUPERPAGES : 0);
+}
+
+/* sim_procs_init - the programs' processes (proc_init), each with its own PCID */
+static int sim_procs_init(struct sim *s, struct eptsim_error *err)
+{
+	const struct cfg *c = s->s_cfg;
+
+	s->s_procs = calloc(c->nprocs, sizeof(*s->s_procs));
+	if (!s->s_procs) {
+		cfg_errf(err, "the host ran out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->nprocs; i++) {
+		int rc = proc_init(&s->s_procs[i], s, (unsigned)i, s->s_quiet, err);
+
+		s->s_nprocs = i + 1;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int sim_init_as(struct sim *s, const struct cfg *c, bool quiet,
+		       struct eptsim_error *err)
 {
 	const char *what = "physical memory";
 	struct vcpu_config vcc;
@@ -213,6 +297,8 @@ int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
 	memset(s, 0, sizeof(*s));
 	s->s_cfg = c;
 	s->s_user = true;
+	s->s_quiet = quiet;
+	s->s_stop.st_proc = -1;
 	cfg_vcpu_config(c, &vcc);
 	rc = pmem_init(&s->s_mem, c->memory);
 	if (rc < 0)
@@ -234,25 +320,31 @@ int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
 		s->s_gk.vk_gpa = host_gpa;
 		s->s_gk.vk_gpa_ctx = &s->s_host;
 	}
-	what = "the process address space";
-	/* the kernel uses 5-level paging where the CPU has it, as Linux does */
-	rc = vmspace_init(&s->s_vs, &s->s_gk, PT_X86, (unsigned)c->machine.maxphyaddr,
-			  c->machine.caps.la57 ? 5 : 4,
-			  s->s_gk.vk_superpages ? PMAP_SUPERPAGES : 0);
-	if (rc < 0)
-		goto fail;
-	s->s_up_vs = true;
-	s->s_vs.vs_pmap.pm_inval = (struct pmap_inval){
-		.pi_ctx = s,
-		.pi_page = inval_page,
-		.pi_range = inval_range,
-		.pi_all = inval_all,
-	};
-	/* the synthetic source's footprint: one anonymous read/write region */
-	rc = vmspace_mmap(&s->s_vs, &(uint64_t){ c->source.base }, c->source.footprint,
-			  VM_PROT_READ | VM_PROT_WRITE, true);
-	if (rc < 0)
-		goto fail;
+	if (c->source.kind == CFG_SOURCE_PROGRAM) {
+		rc = sim_procs_init(s, err);
+		if (rc < 0) {
+			sim_fini(s);
+			return rc;
+		}
+	} else {
+		what = "the process address space";
+		rc = sim_vs_init(s, &s->s_vs);
+		s->s_as = &s->s_vs;
+		if (rc < 0)
+			goto fail;
+		s->s_up_vs = true;
+		s->s_vs.vs_pmap.pm_inval = (struct pmap_inval){
+			.pi_ctx = s,
+			.pi_page = inval_page,
+			.pi_range = inval_range,
+			.pi_all = inval_all,
+		};
+		/* the synthetic source's footprint: one anonymous read/write region */
+		rc = vmspace_mmap(&s->s_vs, &(uint64_t){ c->source.base }, c->source.footprint,
+				  VM_PROT_READ | VM_PROT_WRITE, true);
+		if (rc < 0)
+			goto fail;
+	}
 	if (c->vm.enabled) {
 		sim_vm_enter(s);
 	} else {
@@ -264,8 +356,11 @@ int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
 		for (unsigned i = 0; i < s->s_vm.vm_nvcpus; i++) {
 			/* plain CPUs: never in a VM */
 			s->s_vm.vm_vcpus[i].vc_vm = NULL;
+			uint16_t pcid;
+			struct vmspace *vs = first_as(s, i, &pcid);
+
 			s->s_vm.vm_vcpus[i].vc_state = VCPU_RUNNING;
-			sim_regs(s, &s->s_vm.vm_vcpus[i]);
+			sim_regs(s, &s->s_vm.vm_vcpus[i], vs, pcid);
 		}
 	}
 	/* building the machine is not charged to anyone */
@@ -278,12 +373,27 @@ fail:
 	return rc;
 }
 
+int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err)
+{
+	return sim_init_as(s, c, false, err);
+}
+
+int sim_init_quiet(struct sim *s, const struct cfg *c, struct eptsim_error *err)
+{
+	return sim_init_as(s, c, true, err);
+}
+
 void sim_fini(struct sim *s)
 {
 	/* teardown is nobody's work: no shootdowns, no exits */
 	s->s_cur = NULL;
 	s->s_host.h_cur = NULL;
 	s->s_host.h_vm = NULL;
+	for (size_t i = 0; i < s->s_nprocs; i++)
+		proc_fini(&s->s_procs[i]);
+	free(s->s_procs);
+	s->s_procs = NULL;
+	s->s_nprocs = 0;
 	if (s->s_up_vs) {
 		s->s_vs.vs_pmap.pm_inval = (struct pmap_inval){ 0 };
 		vmspace_fini(&s->s_vs);
@@ -304,7 +414,9 @@ void sim_fini(struct sim *s)
 static int stop(struct sim *s, const struct vcpu *vc, enum eptsim_status st,
 		uint64_t va, enum mmu_acc acc)
 {
-	s->s_stop = (struct sim_stop){ st, va, acc, vc->vc_id };
+	s->s_stop = (struct sim_stop){ .st_status = st, .st_va = va, .st_acc = acc,
+				       .st_cpu = vc->vc_id, .st_proc = -1,
+				       .st_signal = st == EPTSIM_KILLED ? SIGSEGV : 0 };
 	return 1;
 }
 
@@ -478,7 +590,7 @@ int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 		enum vm_fault_result res;
 		int rc;
 
-		e = lookup(s, vc, va, side, attempt == 0 && side == TLB_DATA, hit);
+		e = lookup(s, vc, va, side, attempt == 0, hit);
 		if (e && sim_tlb_usable(e, acc))
 			return 0;
 		if (e)
@@ -529,7 +641,7 @@ int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 		/* a #PF goes to the guest kernel: no VM exit under EPT */
 		vc->vc_ctr[CTR_PAGE_FAULTS]++;
 		vc->vc_ctr[CTR_CYC_FAULT] += c->machine.cycles.page_fault;
-		rc = vm_fault(&s->s_vs, va, fault_type(acc), &res);
+		rc = vm_fault(s->s_as, va, fault_type(acc), &res);
 		charge(s, vc);
 		s->s_tag = mmu_tag(&vc->vc_mmu);
 		if (rc == -EFAULT) {
@@ -672,7 +784,7 @@ static int kern_pressure(struct vm_kern *k, uint64_t bytes)
 static bool copy_allowed(const struct sim *s, uint64_t addr, uint64_t len, uint32_t prot)
 {
 	for (uint64_t va = addr & ~PAGE_MASK; va < addr + len; va += PAGE_SIZE) {
-		const struct vm_map_entry *e = vm_map_lookup(&s->s_vs.vs_map, va);
+		const struct vm_map_entry *e = vm_map_lookup(&s->s_as->vs_map, va);
 
 		if (!e || (e->vme_prot & prot) != prot)
 			return false;
@@ -697,11 +809,11 @@ static int copy_walk(struct sim *s, uint64_t addr, uint64_t len, bool write)
 		int rc;
 
 		s->s_gk.vk_st.copy_walks++;
-		rc = pmap_extract(&s->s_vs.vs_pmap, va, &gpa, &pte, &level);
+		rc = pmap_extract(&s->s_as->vs_pmap, va, &gpa, &pte, &level);
 		if (rc == -ENOENT || (rc == 0 && write && !(pte & PTE_RW))) {
-			rc = vm_fault(&s->s_vs, va, type, &res);
+			rc = vm_fault(s->s_as, va, type, &res);
 			if (rc == 0)
-				rc = pmap_extract(&s->s_vs.vs_pmap, va, &gpa, &pte, &level);
+				rc = pmap_extract(&s->s_as->vs_pmap, va, &gpa, &pte, &level);
 		}
 		if (rc == 0)
 			rc = host_gpa(&s->s_host, gpa, write, &hpa);
@@ -712,13 +824,13 @@ static int copy_walk(struct sim *s, uint64_t addr, uint64_t len, bool write)
 }
 
 /*
- * copy - the guest kernel copies [addr, addr + len) from (copyin) or to
+ * sim_copy - the guest kernel copies [addr, addr + len) from (copyin) or to
  * (copyout) the process: under dragonfly by walking the tables by hand,
  * otherwise through the MMU as supervisor accesses, one per 64-byte
  * line.  An address the process may not access fails the copy (EFAULT)
  * before anything is touched.  0, 1 (the run ended), -EFAULT, -ENOMEM.
  */
-static int copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool write)
+int sim_copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool write)
 {
 	int rc = 0;
 
@@ -768,7 +880,7 @@ static int run_event(struct sim *s, struct vcpu *vc, const struct cfg_event *ev)
 		break;
 	case CFG_EV_COPYIN:
 	case CFG_EV_COPYOUT:
-		rc = copy(s, vc, addr, ev->ce_len, ev->ce_do == CFG_EV_COPYOUT);
+		rc = sim_copy(s, vc, addr, ev->ce_len, ev->ce_do == CFG_EV_COPYOUT);
 		break;
 	case CFG_EV_NKINDS:
 		ES_ASSERT(false, "event kind %llu", (unsigned long long)ev->ce_do);
@@ -832,6 +944,185 @@ static int turn(struct sim *s, struct vcpu *vc, struct synth *sy, bool *done,
 	return 0;
 }
 
+/* next_mark - the next s_total at which an event or a sample is due */
+static void next_mark(struct sim *s)
+{
+	const struct cfg *c = s->s_cfg;
+	uint64_t m = s->s_next_sample;
+
+	if (s->s_next_ev < c->nevents && c->events[s->s_next_ev].ce_at < m)
+		m = c->events[s->s_next_ev].ce_at;
+	s->s_next_mark = m;
+}
+
+int sim_mark(struct sim *s, struct vcpu *vc)
+{
+	const struct cfg *c = s->s_cfg;
+
+	if (s->s_total == s->s_next_sample) {
+		/* programs make an unknown number of accesses: keep at most CFG_MAX_SAMPLES rows */
+		if (s->s_nsamples + 1 >= CFG_MAX_SAMPLES)
+			s->s_next_sample = UINT64_MAX;
+		else
+			s->s_next_sample += c->report.sample_every;
+		if (sample(s) < 0)
+			return -ENOMEM;
+	}
+	while (s->s_next_ev < c->nevents && c->events[s->s_next_ev].ce_at <= s->s_total) {
+		int rc = run_event(s, vc, &c->events[s->s_next_ev++]);
+
+		if (rc != 0)
+			return rc;
+		if (s->s_step)
+			s->s_step(s->s_step_ctx, s);
+	}
+	next_mark(s);
+	return 0;
+}
+
+/*
+ * switch_to - the kernel on `vc` switches from the process it ran to `p`:
+ * the scheduler's work (cycles.context_switch) and a MOV to CR3 with p's
+ * tables; with PCIDs, p's own PCID, flushed only if a shootdown left it
+ * stale on this CPU (bit 63 says not to flush otherwise).
+ */
+static void switch_to(struct sim *s, struct vcpu *vc, struct proc *p)
+{
+	const uint64_t bit = UINT64_C(1) << vc->vc_id;
+	uint64_t cr3 = p->p_vs.vs_pmap.pm_root;
+	int rc;
+
+	vc->vc_ctr[CTR_CTX_SWITCHES]++;
+	vc->vc_ctr[CTR_CYC_KERNEL] += s->s_cfg->machine.cycles.context_switch;
+	if (sim_pcide(s)) {
+		cr3 |= p->p_pcid;
+		if (!(p->p_stale & bit))
+			cr3 |= VMX_CR3_NOFLUSH;
+		p->p_stale &= ~bit;
+	}
+	rc = vmx_mov_cr3(vc, cr3);
+	ES_ASSERT(rc == 0, "vcpu %u: CR3 %#llx refused", vc->vc_id, (unsigned long long)cr3);
+	s->s_cpu_as[vc->vc_id] = &p->p_vs;
+	s->s_cpu_proc[vc->vc_id] = p;
+	s->s_cpu_slice[vc->vc_id] = 0;
+}
+
+/*
+ * pick - the process CPU `i` runs next: the one it runs while it lives and
+ * its timeslice lasts, else the next live process of the CPU after it
+ * (round robin, by index), switching to it.  NULL: none left.
+ */
+static struct proc *pick(struct sim *s, struct vcpu *vc)
+{
+	const unsigned i = vc->vc_id;
+	struct proc *cur = s->s_cpu_proc[i];
+	size_t start = cur ? (size_t)(cur - s->s_procs) : 0;
+
+	if (cur && proc_alive(cur) && s->s_cpu_slice[i] < s->s_cfg->timeslice)
+		return cur;
+	for (size_t k = 1; k <= s->s_nprocs; k++) {
+		struct proc *p = &s->s_procs[(start + k) % s->s_nprocs];
+
+		if (p->p_cpu != i || !proc_alive(p))
+			continue;
+		if (p != cur)
+			switch_to(s, vc, p);
+		s->s_cpu_slice[i] = 0;
+		return p;
+	}
+	return NULL;
+}
+
+/* live_here - live processes on CPU i */
+static unsigned live_here(const struct sim *s, unsigned i)
+{
+	unsigned n = 0;
+
+	for (size_t k = 0; k < s->s_nprocs; k++)
+		n += s->s_procs[k].p_cpu == i && proc_alive(&s->s_procs[k]);
+	return n;
+}
+
+/* alone - CPU i runs the only live process of the machine */
+static bool alone(const struct sim *s, unsigned i)
+{
+	unsigned n = 0;
+
+	for (size_t k = 0; k < s->s_nprocs; k++)
+		if (proc_alive(&s->s_procs[k]) && (++n > 1 || s->s_procs[k].p_cpu != i))
+			return false;
+	return n == 1;
+}
+
+/*
+ * run_programs - the CPUs in turn, each running its process for a
+ * quantum of instructions (bounded by what is left of the timeslice when
+ * another process waits on the CPU); a CPU with nothing left to run
+ * halts.  With one CPU and one process left, the quantum cannot change
+ * anything: the process runs to its end in one go.
+ */
+static int run_programs(struct sim *s, struct eptsim_error *err)
+{
+	const struct cfg *c = s->s_cfg;
+	const unsigned n = s->s_vm.vm_nvcpus;
+	unsigned live = n;
+	int rc = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t pcid;
+		struct vmspace *vs = first_as(s, i, &pcid);
+
+		s->s_cpu_proc[i] = NULL;
+		for (size_t k = 0; k < s->s_nprocs; k++)
+			if (&s->s_procs[k].p_vs == vs && s->s_procs[k].p_cpu == i)
+				s->s_cpu_proc[i] = &s->s_procs[k];
+	}
+	s->s_next_sample = c->report.sample_every ? c->report.sample_every : UINT64_MAX;
+	next_mark(s);
+	while (live > 0 && rc == 0) {
+		live = 0;
+		for (unsigned i = 0; i < n && rc == 0; i++) {
+			struct vcpu *vc = &s->s_vm.vm_vcpus[i];
+			struct proc *p;
+			uint64_t budget = c->quantum, left;
+
+			if (vc->vc_state == VCPU_HALTED)
+				continue;
+			s->s_cur = vc;
+			s->s_host.h_cur = vc;
+			p = pick(s, vc);
+			if (!p) {
+				vmx_halt(vc);
+				continue;
+			}
+			s->s_as = &p->p_vs;
+			s->s_tag = mmu_tag(&vc->vc_mmu);
+			if (s->s_total == s->s_next_mark) {
+				rc = sim_mark(s, vc);
+				if (rc != 0)
+					break;
+			}
+			if (live_here(s, i) > 1) {
+				left = c->timeslice - s->s_cpu_slice[i];
+				budget = left < budget ? left : budget;
+			}
+			if (alone(s, i))
+				budget = UINT64_MAX;
+			rc = proc_turn(p, vc, budget);
+			s->s_cpu_slice[i] += p->p_turn_insns;
+			live++;
+		}
+	}
+	if (rc < 0) {
+		cfg_errf(err, "the host ran out of memory");
+		return rc;
+	}
+	/* the run completed for the machine; its status names the first process killed */
+	if (s->s_stop.st_status == EPTSIM_COMPLETED && s->s_kill.st_status == EPTSIM_KILLED)
+		s->s_stop = s->s_kill;
+	return 0;
+}
+
 int sim_run(struct sim *s, struct eptsim_error *err)
 {
 	const struct cfg *c = s->s_cfg;
@@ -842,6 +1133,15 @@ int sim_run(struct sim *s, struct eptsim_error *err)
 	unsigned live = n;
 	int rc;
 
+	if (c->source.kind == CFG_SOURCE_PROGRAM) {
+		free(st);
+		s->s_stop.st_status = EPTSIM_COMPLETED;
+		s->s_stop.st_proc = -1;
+		rc = run_programs(s, err);
+		if (rc < 0)
+			return rc;
+		goto end;
+	}
 	if (!st)
 		goto nomem;
 	rc = streams_init(s, st, err);
@@ -866,6 +1166,7 @@ int sim_run(struct sim *s, struct eptsim_error *err)
 		}
 	}
 	free(st);
+end:
 	sim_snapshot(s);
 	/* a last row at the end, unless the last sample already equals it (HLT exits come after the last access) */
 	if (every && (s->s_nsamples == 0 ||

@@ -39,13 +39,18 @@
 #include "sim/tlb/tlb.h"
 #include "sim/vmx/vmx.h"
 
-/* why the run stopped before the source was exhausted */
+/* why the run stopped before the source was exhausted (programs: the first process killed) */
 struct sim_stop {
 	enum eptsim_status st_status;
 	uint64_t st_va;         /* the access that ended it */
 	enum mmu_acc st_acc;
 	unsigned st_cpu;        /* the CPU that made it */
+	int st_proc;            /* programs: the process (index), else -1 */
+	int st_signal;          /* EPTSIM_KILLED: the signal (SIGSEGV, SIGILL, ...) */
+	uint64_t st_ip;         /* programs: the instruction that made it */
 };
+
+struct proc;
 
 struct sim {
 	const struct cfg *s_cfg;
@@ -53,8 +58,20 @@ struct sim {
 	struct vm_kern s_gk;    /* the guest kernel (natively: the kernel) */
 	struct host s_host;     /* VM: the host kernel and the EPT */
 	bool s_up_gk, s_up_host, s_up_vs, s_up_vm;
-	struct vmspace s_vs;    /* the process */
+	struct vmspace s_vs;    /* the synthetic source's process */
+	struct vmspace *s_as;   /* the address space of the process whose turn it is */
 	struct vcpu *s_cur;     /* the CPU whose turn it is */
+	/* programs (source.kind "program") */
+	struct proc *s_procs;
+	size_t s_nprocs;
+	bool s_quiet;           /* discard the programs' output (the native baseline) */
+	struct vmspace *s_cpu_as[VMX_MAX_VCPUS];        /* what each CPU's CR3 maps */
+	struct proc *s_cpu_proc[VMX_MAX_VCPUS];         /* the process each CPU runs */
+	uint64_t s_cpu_slice[VMX_MAX_VCPUS];            /* instructions of its timeslice used */
+	uint64_t s_total;       /* accesses made, all CPUs */
+	uint64_t s_next_mark;   /* s_total of the next event or sample */
+	uint64_t s_next_sample;
+	struct sim_stop s_kill; /* programs: the first process killed (st_status EPTSIM_KILLED) */
 	bool s_user;            /* accesses are made in user mode (false: copyin/copyout) */
 	size_t s_next_ev;       /* the next of cfg.events to happen */
 	/* observe the machine after every access and every event (tests, tools); NULL: none */
@@ -77,6 +94,12 @@ int sim_init(struct sim *s, const struct cfg *c, struct eptsim_error *err) MUST_
 void sim_fini(struct sim *s);
 
 /*
+ * sim_init_quiet - sim_init whose programs' output is discarded (a
+ * native baseline reruns the programs; their output was given once).
+ */
+int sim_init_quiet(struct sim *s, const struct cfg *c, struct eptsim_error *err) MUST_CHECK;
+
+/*
  * sim_run - drive every CPU's stream to its end or until the process
  * dies.  Returns 0 (see s_stop for how it ended), or -ENOMEM when the
  * host running eptsim runs out of memory.
@@ -94,14 +117,48 @@ void sim_cpu_result(const struct sim *s, unsigned i, enum vcpu_state *state,
 		    uint64_t *ctr, uint64_t *hist);
 
 /*
- * sim_access_slow - everything after the inline probe of the L1 data
- * TLB's 4 KiB array, whose result is `hit` (an entry that could not be
- * used, or NULL; always NULL for a fetch, whose L1 has not been probed).
+ * sim_access_slow - everything after the inline probe of the 4 KiB array
+ * of the access's L1 TLB, whose result is `hit` (an entry that could not
+ * be used, or NULL).
  * 0 when done, 1 when the access ended the run (s_stop filled), -ENOMEM
  * for host memory exhaustion.
  */
 int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 		    enum mmu_acc acc, struct tlb_entry *hit) MUST_CHECK;
+
+/*
+ * sim_copy - the kernel copies [addr, addr + len) from (copyin) or to
+ * (copyout, `write`) the process whose turn it is, on `vc` (see sim.c).
+ * 0, 1 (the run ended: out of memory), -EFAULT (an address the process
+ * may not access), -ENOMEM.
+ */
+int sim_copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len,
+	     bool write) MUST_CHECK;
+
+/*
+ * sim_shoot - the guest kernel's TLB shootdown of `npages` pages from
+ * `sva` (UINT64_MAX: all) of address space `vs`, from the CPU whose turn
+ * it is; CPUs that may hold its entries under a PCID without running it
+ * are marked in *stale (NULL: none can).  See sim.c.
+ */
+void sim_shoot(struct sim *s, const struct vmspace *vs, uint64_t *stale,
+	       uint64_t sva, uint64_t npages);
+
+/*
+ * sim_charge - the kernels' work since the last charge, in cycles, to
+ * `vc` (after a system call); the TLB tag refreshed (a shootdown may
+ * have reloaded CR3).
+ */
+void sim_charge(struct sim *s, struct vcpu *vc);
+
+/* sim_vs_init - an empty process address space in the guest kernel (vmspace_init) */
+int sim_vs_init(struct sim *s, struct vmspace *vs) MUST_CHECK;
+
+/*
+ * sim_mark - s_total reached s_next_mark: run the events due, take the
+ * sample due, set the next mark.  0, 1 (the run ended), -ENOMEM.
+ */
+int sim_mark(struct sim *s, struct vcpu *vc) MUST_CHECK;
 
 /*
  * sim_tlb_usable - can a TLB entry serve this access as it is?  A write needs W
@@ -118,19 +175,23 @@ static inline bool sim_tlb_usable(const struct tlb_entry *e, enum mmu_acc acc)
 	return e->te_perm & MMU_PERM_U;
 }
 
-/* sim_access - the inline fast path: a usable hit in the L1 data TLB's 4 KiB array */
+/*
+ * sim_access - the inline fast path: a usable hit in the 4 KiB array of
+ * the access's L1 TLB (data, or instructions for a fetch).
+ */
 static inline int MUST_CHECK sim_access(struct sim *s, struct vcpu *vc,
 					uint64_t va, enum mmu_acc acc)
 {
+	const enum tlb_side side = acc == MMU_FETCH ? TLB_INSN : TLB_DATA;
 	struct tlb_entry *e;
 
-	if (unlikely(acc == MMU_FETCH))
-		return sim_access_slow(s, vc, va, acc, NULL);
-	e = tlb_array_probe(&vc->vc_tlb.tlb_l1[TLB_DATA].tl_arr[TLB_4K], va,
+	e = tlb_array_probe(&vc->vc_tlb.tlb_l1[side].tl_arr[TLB_4K], va,
 			    PAGE_SHIFT, &s->s_tag);
 	if (likely(e != NULL && sim_tlb_usable(e, acc))) {
-		vc->vc_ctr[CTR_L1D_HITS_4K]++;
-		vc->vc_ctr[CTR_CYC_TLB] += s->s_cfg->machine.tlb.l1d.latency;
+		vc->vc_ctr[side == TLB_INSN ? CTR_L1I_HITS_4K : CTR_L1D_HITS_4K]++;
+		vc->vc_ctr[CTR_CYC_TLB] += side == TLB_INSN
+						   ? s->s_cfg->machine.tlb.l1i.latency
+						   : s->s_cfg->machine.tlb.l1d.latency;
 		return 0;
 	}
 	return sim_access_slow(s, vc, va, acc, e);

@@ -17,10 +17,12 @@
 #define SIM_COUNTERS(X)                                                        \
 	X(INSTRUCTIONS, "instructions",                                        \
 	  "instructions executed; a synthetic source counts one per access")  \
-	X(ACCESSES, "accesses", "memory accesses issued by the source")        \
+	X(ACCESSES, "accesses", "memory accesses issued by the source: reads, writes and fetches") \
 	X(READS, "reads", "data reads issued by the source")                  \
 	X(WRITES, "writes", "data writes issued by the source")               \
-	X(FETCHES, "fetches", "instruction fetches translated (none from a synthetic source)") \
+	X(FETCHES, "fetches", "instruction fetches translated: one per executed block and page it spans (none from a synthetic source)") \
+	X(SYSCALLS, "syscalls.total", "system calls the programs made") \
+	X(SYSCALLS_ENOSYS, "syscalls.unsupported", "system calls that returned ENOSYS, by number in the report's \"syscalls\"") \
 	TLB_LEVEL_COUNTERS(X, L1I, "tlb.l1i", "L1 instruction TLB")             \
 	TLB_LEVEL_COUNTERS(X, L1D, "tlb.l1d", "L1 data TLB")                    \
 	TLB_LEVEL_COUNTERS(X, STLB, "tlb.stlb", "STLB (after an L1 miss)")      \
@@ -67,6 +69,7 @@
 	X(INVLPG, "cpu.invlpg", "INVLPG executed")                            \
 	X(INVPCID, "cpu.invpcid", "INVPCID executed (all types)")               \
 	X(CR3_WRITES, "cpu.cr3_writes", "MOV to CR3 executed")                 \
+	X(CTX_SWITCHES, "cpu.context_switches", "times the kernel switched a CPU from one process to another") \
 	X(EVENTS, "events.run", "workload events that happened (see the workload's \"events\")") \
 	X(EVENTS_FAILED, "events.failed", "workload events whose system call failed (e.g. mprotect of an unmapped range, copyin of an address without the right)") \
 	X(DATA_FRAMES, "memory.data_frames", "gauge: frames of the guest (or native) kernel holding data") \
@@ -82,13 +85,14 @@
 	X(TLB_ENTRIES_1G, "tlb.entries_1g", "gauge: valid 1 GiB entries in all TLBs of all CPUs") \
 	VM_KSTATS(SIM_KSTAT_CTR, X, KG, "kernel.guest")                         \
 	VM_KSTATS(SIM_KSTAT_CTR, X, KH, "kernel.host")                          \
-	X(CYCLES, "cycles.total", "all cycles: the sum of the six below")      \
+	X(CYCLES, "cycles.total", "all cycles: the sum of the seven below")    \
 	X(CYC_BASE, "cycles.base", "instructions at the base CPI")             \
 	X(CYC_TLB, "cycles.tlb", "TLB lookups")                                \
 	X(CYC_WALK, "cycles.walk", "page-walk memory references and walk-cache hits") \
 	X(CYC_EXIT, "cycles.exit", "VM exits and VM entries (the transitions only)") \
 	X(CYC_FAULT, "cycles.fault", "kernel work: #PF delivery and handling, zero-filling, the host's EPT faults and A/D emulation, swap I/O, page-daemon scans, promotions and demotions") \
-	X(CYC_INV, "cycles.inv", "invalidations: INVLPG, INVPCID, CR3 flushes, INVEPT, INVVPID, IPIs")
+	X(CYC_INV, "cycles.inv", "invalidations: INVLPG, INVPCID, CR3 flushes, INVEPT, INVVPID, IPIs") \
+	X(CYC_KERNEL, "cycles.kernel", "system calls' entry and exit, and the kernel's context switches")
 
 /*
  * One counter per field of a kernel's struct vm_kstats: kernel.guest.* for

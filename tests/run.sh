@@ -1,10 +1,12 @@
 #!/bin/sh
 # Run every test binary given, from the project root, and print one closing
 # line: "tests: N passed, M failed".  Each binary is a cmocka suite; the
-# end-to-end suites find the command through EPTSIM.
+# end-to-end suites find the command through EPTSIM, the guest programs
+# (tests/programs, built by make) in the directory EPTSIM_PROGRAMS.
 # usage: tests/run.sh BUILD_DIR BINARY...
 build=$1; shift
 EPTSIM=$build/eptsim; export EPTSIM
+EPTSIM_PROGRAMS=$build/programs; export EPTSIM_PROGRAMS
 passed=0; failed=0; broken=""
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 for t in "$@"; do

@@ -111,7 +111,7 @@ static void report_config_reproduces_the_run(void **state)
 }
 
 /* the six parts of the cycle breakdown, as the report names them */
-static const char *const cycle_parts[] = { "base", "tlb", "walk", "exit", "fault", "inv" };
+static const char *const cycle_parts[] = { "base", "tlb", "walk", "exit", "fault", "inv", "kernel" };
 
 /* breakdown_adds_up - cycles.total of `ctr` (a counters object) is the sum of its parts */
 static long long breakdown_adds_up(json_t *ctr)
