@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sim/cfg_load.h"
+#include "sim/proc/proc.h"
 #include "sim/result.h"
 
 #define DUMP_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
@@ -72,6 +73,69 @@ static json_t *cpus_json(const struct eptsim_result *r)
 	return a;
 }
 
+/* sys_json - system-call counts by name (by number for those eptsim does not serve), in number order */
+static json_t *sys_json(const uint64_t *n)
+{
+	json_t *o = json_object();
+	int bad = !o;
+
+	for (unsigned i = 0; o && i <= PROC_NSYS; i++) {
+		char num[16];
+		const char *name = proc_sys_name(i);
+
+		if (n[i] == 0)
+			continue;
+		if (!name) {
+			snprintf(num, sizeof(num), i < PROC_NSYS ? "%u" : ">=%u", i);
+			name = num;
+		}
+		bad |= json_object_set_new(o, name, json_integer((json_int_t)n[i]));
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * procs_json - the processes of a program source: how each ended, its
+ * instructions and its system calls (those answered ENOSYS again apart)
+ */
+static json_t *procs_json(const struct eptsim_result *r)
+{
+	json_t *a = json_array();
+	int bad = !a;
+
+	for (size_t i = 0; a && i < r->er_nprocs; i++) {
+		const struct eptsim_proc *ep = &r->er_procs[i];
+		json_t *o = json_pack("{s:I, s:s, s:I, s:s}", "id", (json_int_t)i,
+				      "program", r->er_cfg.procs[i].cp_program,
+				      "cpu", (json_int_t)ep->ep_cpu,
+				      "state", proc_state_name(ep->ep_state));
+
+		bad |= !o || json_array_append_new(a, o) < 0;
+		if (bad)
+			break;
+		if (ep->ep_state == PROC_EXITED)
+			bad |= json_object_set_new(o, "exit_code", json_integer(ep->ep_exit_code));
+		if (ep->ep_state == PROC_KILLED) {
+			bad |= json_object_set_new(o, "signal",
+						   json_string(proc_signal_name(ep->ep_signal)));
+			bad |= json_object_set_new(o, "address", json_integer((json_int_t)ep->ep_fault_va));
+			bad |= json_object_set_new(o, "ip", json_integer((json_int_t)ep->ep_fault_ip));
+		}
+		bad |= json_object_set_new(o, "instructions", json_integer((json_int_t)ep->ep_insns));
+		bad |= json_object_set_new(o, "syscalls", sys_json(ep->ep_sys));
+		bad |= json_object_set_new(o, "unsupported_syscalls", sys_json(ep->ep_sys_enosys));
+	}
+	if (bad) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 /*
  * overhead_json - the VM run against its native baseline: both cycle
  * totals and their ratio, as a decimal string with 4 places computed in
@@ -119,12 +183,17 @@ json_t *report_json(const struct eptsim_result *r)
 				   json_string(eptsim_status_name(r->er_stop.st_status)));
 	if (r->er_stop.st_status != EPTSIM_COMPLETED) {
 		if (r->er_stop.st_status == EPTSIM_KILLED)
-			bad |= json_object_set_new(st, "signal", json_string("SIGSEGV"));
+			bad |= json_object_set_new(st, "signal",
+						   json_string(proc_signal_name(r->er_stop.st_signal)));
 		bad |= json_object_set_new(st, "address",
 					   json_integer((json_int_t)r->er_stop.st_va));
 		bad |= json_object_set_new(st, "access",
 					   json_string(acc_names[r->er_stop.st_acc]));
 		bad |= json_object_set_new(st, "cpu", json_integer(r->er_stop.st_cpu));
+		if (r->er_stop.st_proc >= 0) {
+			bad |= json_object_set_new(st, "process", json_integer(r->er_stop.st_proc));
+			bad |= json_object_set_new(st, "ip", json_integer((json_int_t)r->er_stop.st_ip));
+		}
 	}
 	v = counters_json(r->er_ctr);
 	bad |= !v || json_object_set_new(root, "counters", v);
@@ -132,6 +201,10 @@ json_t *report_json(const struct eptsim_result *r)
 	bad |= !v || json_object_set_new(root, "histograms", v);
 	v = cpus_json(r);
 	bad |= !v || json_object_set_new(root, "cpus", v);
+	if (r->er_nprocs > 0) {
+		v = procs_json(r);
+		bad |= !v || json_object_set_new(root, "processes", v);
+	}
 	if (r->er_has_native) {
 		v = overhead_json(r);
 		bad |= !v || json_object_set_new(root, "overhead", v);

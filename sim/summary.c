@@ -4,9 +4,11 @@
  * Rates are computed in integer arithmetic (hundredths of a percent), so
  * the table, like the report, is the same on every machine.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/proc/proc.h"
 #include "sim/result.h"
 
 /* with_commas - "1234567" -> "1,234,567" */
@@ -102,6 +104,31 @@ static void mode_line(const struct cfg *c, char *buf, size_t len)
 			 c->cpus == 1 ? "" : "s");
 }
 
+/* procs_rows - one line per process of a program source: how it ended */
+static void procs_rows(const struct eptsim_result *res, FILE *f)
+{
+	for (size_t i = 0; i < res->er_nprocs; i++) {
+		const struct eptsim_proc *ep = &res->er_procs[i];
+		const char *prog = res->er_cfg.procs[i].cp_program;
+		const char *base = strrchr(prog, '/');
+		char n[32];
+
+		fprintf(f, "process %zu (%s) on CPU %u: ", i, base ? base + 1 : prog, ep->ep_cpu);
+		if (ep->ep_state == PROC_EXITED)
+			fprintf(f, "exited with status %d", ep->ep_exit_code);
+		else if (ep->ep_state == PROC_KILLED && ep->ep_signal == SIGSEGV)
+			fprintf(f, "killed by SIGSEGV at %#llx (ip %#llx)",
+				(unsigned long long)ep->ep_fault_va,
+				(unsigned long long)ep->ep_fault_ip);
+		else if (ep->ep_state == PROC_KILLED)
+			fprintf(f, "killed by %s (ip %#llx)", proc_signal_name(ep->ep_signal),
+				(unsigned long long)ep->ep_fault_ip);
+		else
+			fprintf(f, "still running when the run ended");
+		fprintf(f, ", %s instructions\n", with_commas(ep->ep_insns, n, sizeof(n)));
+	}
+}
+
 void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 {
 	const struct cfg *c = &res->er_cfg;
@@ -113,14 +140,21 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	fprintf(f, "eptsim %s: workload \"%s\" on %s (%s), %s\n", eptsim_version(),
 		c->name, c->machine.name, c->machine.description, extra);
 	fprintf(f, "status: %s", eptsim_status_name(res->er_stop.st_status));
-	if (res->er_stop.st_status != EPTSIM_COMPLETED)
+	if (res->er_stop.st_status != EPTSIM_COMPLETED && res->er_stop.st_proc < 0)
 		fprintf(f, " (%s%s of %#llx on CPU %u)",
 			res->er_stop.st_status == EPTSIM_KILLED ? "SIGSEGV on a " : "",
 			res->er_stop.st_acc == MMU_WRITE ? "write"
 			: res->er_stop.st_acc == MMU_FETCH ? "fetch" : "read",
 			(unsigned long long)res->er_stop.st_va, res->er_stop.st_cpu);
-	fputs("\n\n", f);
+	fputc('\n', f);
+	procs_rows(res, f);
+	fputc('\n', f);
 
+	if (c->source.kind == CFG_SOURCE_PROGRAM) {
+		snprintf(extra, sizeof(extra), "%8s cycles per instruction",
+			 ratio(k[CTR_CYCLES], k[CTR_INSTRUCTIONS], 1, a, sizeof(a)));
+		row(f, "instructions", k[CTR_INSTRUCTIONS], extra);
+	}
 	row(f, "accesses", k[CTR_ACCESSES], NULL);
 	pct_row(f, "  reads", k[CTR_READS], k[CTR_ACCESSES], "");
 	pct_row(f, "  writes", k[CTR_WRITES], k[CTR_ACCESSES], "");
@@ -146,6 +180,15 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	pct_row(f, "  PT line hits", k[CTR_WALK_PTC_HITS], k[CTR_WALK_REFS],
 		"of references");
 	row(f, "page faults", k[CTR_PAGE_FAULTS], NULL);
+	if (c->source.kind == CFG_SOURCE_PROGRAM) {
+		snprintf(extra, sizeof(extra), "unsupported (ENOSYS) %llu",
+			 (unsigned long long)k[CTR_SYSCALLS_ENOSYS]);
+		row(f, "system calls", k[CTR_SYSCALLS], extra);
+		snprintf(extra, sizeof(extra), "CR3 writes %llu%s",
+			 (unsigned long long)k[CTR_CR3_WRITES],
+			 c->pcid && c->machine.caps.pcid ? " (PCIDs)" : "");
+		row(f, "context switches", k[CTR_CTX_SWITCHES], extra);
+	}
 	if (c->vm.enabled) {
 		snprintf(extra, sizeof(extra), "EPT violation %llu, interrupt %llu, HLT %llu, WRMSR %llu",
 			 (unsigned long long)k[CTR_EXIT_EPT_VIOLATION],
@@ -201,6 +244,7 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	pct_row(f, "  VM exits/entries", k[CTR_CYC_EXIT], k[CTR_CYCLES], "");
 	pct_row(f, "  faults", k[CTR_CYC_FAULT], k[CTR_CYCLES], "");
 	pct_row(f, "  invalidations", k[CTR_CYC_INV], k[CTR_CYCLES], "");
+	pct_row(f, "  kernel", k[CTR_CYC_KERNEL], k[CTR_CYCLES], "");
 	if (res->er_has_native) {
 		eptsim_ratio_text(k[CTR_CYCLES], res->er_native_cycles, a, sizeof(a));
 		snprintf(extra, sizeof(extra), "natively (EPT/native %s x)", a);

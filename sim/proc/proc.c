@@ -16,6 +16,13 @@
 /* the largest program file eptsim reads */
 #define PROC_FILE_MAX (UINT64_C(1) << 30)
 
+const char *proc_state_name(int state)
+{
+	static const char *const names[] = { "new", "running", "exited", "killed" };
+
+	return state >= 0 && state <= PROC_KILLED ? names[state] : "unknown";
+}
+
 const char *proc_signal_name(int sig)
 {
 	switch (sig) {

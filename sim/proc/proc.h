@@ -163,6 +163,12 @@ void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip);
 int proc_uc_map(struct proc *p, uint64_t addr, uint64_t len) MUST_CHECK;
 int proc_uc_unmap(struct proc *p, uint64_t addr, uint64_t len) MUST_CHECK;
 
+/* proc_sys_name - the name of a system call eptsim serves ("write"), NULL for the others */
+const char *proc_sys_name(unsigned nr);
+
+/* proc_state_name - "new", "running", "exited", "killed" */
+const char *proc_state_name(int state);
+
 /* proc_signal_name - "SIGSEGV" for SIGSEGV, ... */
 const char *proc_signal_name(int sig);
 

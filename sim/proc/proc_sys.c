@@ -54,13 +54,21 @@ enum {
 #define IOV_MAX 1024
 #define PROC_PID_BASE 100
 
-/* a call's outcome: a value for RAX, or the run must end (rc 1) / host out of memory (rc < 0) */
-struct sysret {
-	int64_t val;
-	int rc;
-};
+const char *proc_sys_name(unsigned nr)
+{
+	static const char *const names[] = {
+		[SYS_read] = "read", [SYS_write] = "write", [SYS_mmap] = "mmap",
+		[SYS_mprotect] = "mprotect", [SYS_munmap] = "munmap", [SYS_brk] = "brk",
+		[SYS_ioctl] = "ioctl", [SYS_readv] = "readv", [SYS_writev] = "writev",
+		[SYS_mremap] = "mremap", [SYS_madvise] = "madvise", [SYS_getpid] = "getpid",
+		[SYS_exit] = "exit", [SYS_uname] = "uname", [SYS_arch_prctl] = "arch_prctl",
+		[SYS_gettid] = "gettid", [SYS_set_tid_address] = "set_tid_address",
+		[SYS_clock_gettime] = "clock_gettime", [SYS_exit_group] = "exit_group",
+		[SYS_getrandom] = "getrandom",
+	};
 
-#define RET(v) ((struct sysret){ .val = (int64_t)(v) })
+	return nr < sizeof(names) / sizeof(names[0]) ? names[nr] : NULL;
+}
 
 /* copy - sim_copy for p: 0, -EFAULT, or the run ends (*end set) */
 static int64_t copy(struct proc *p, uint64_t addr, uint64_t len, bool write, int *end)
