@@ -1,6 +1,7 @@
 # eptsim - plain GNU make.  See README.md for the two commands that matter:
 #   make run    build and run workloads/default.json
 #   make test   build and run every unit and end-to-end test
+# `all` also builds the guest programs of tests/programs into BUILD/programs.
 # Other targets: all (default), deps, asan, bench, install, clean.
 
 VERSION := 0.1.0
@@ -52,7 +53,7 @@ EPTSIM    := $(BUILD)/eptsim
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(LIBEPTSIM) $(EPTSIM)
+all: $(LIBEPTSIM) $(EPTSIM) $(PROG_BINS)
 
 deps:
 	@sh scripts/deps.sh

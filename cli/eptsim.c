@@ -1,11 +1,12 @@
 /*
  * eptsim.c - the `eptsim` command: a thin front end over libeptsim.
  *
- * Commands: run (a workload), probe and explain (a probe file).
+ * Commands: run (a workload), exec (one program under the defaults),
+ * probe and explain (a probe file).
  *
  * Exit status (also in --help, README.md and docs/cli.md):
  *   0  the run completed; probe, explain: the accesses were translated
- *   1  the simulation ended abnormally: the simulated process was killed
+ *   1  the simulation ended abnormally: a simulated process was killed
  *      or the simulated machine ran out of memory (the report is written)
  *   2  bad usage or bad input: command line, workload file, machine preset,
  *      an output file that cannot be written
@@ -49,9 +50,9 @@ static const char main_help[] =
 	"exit status:\n"
 	"  0  the run completed (probe, explain: the accesses were translated,\n"
 	"     whatever their outcomes)\n"
-	"  1  the simulation ended abnormally: the simulated process was killed\n"
-	"     (SIGSEGV) or the simulated machine ran out of memory; the report\n"
-	"     is still written\n"
+	"  1  the simulation ended abnormally: a simulated process was killed\n"
+	"     (SIGSEGV, ...) or the simulated machine ran out of memory; the\n"
+	"     report is still written\n"
 	"  2  bad usage or bad input: the command line, a workload or probe\n"
 	"     file, a machine preset, or an output file that cannot be written\n"
 	"  3  eptsim itself failed (the host ran out of memory)\n";

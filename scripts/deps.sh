@@ -18,6 +18,8 @@ else
 fi
 command -v gnuplot >/dev/null 2>&1 || need_pkg gnuplot-nox
 command -v musl-gcc >/dev/null 2>&1 || need_pkg musl-tools
+# objdump and nm: the tests check the instruction decoder and the fault addresses with them
+command -v objdump >/dev/null 2>&1 || need_pkg binutils
 
 [ -n "$missing" ] || exit 0
 

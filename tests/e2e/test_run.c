@@ -498,7 +498,7 @@ static void help_and_version(void **state)
 	tl_run_free(&r);
 }
 
-/* docs/cli.md quotes both help texts verbatim: they cannot drift apart */
+/* docs/cli.md quotes the help texts verbatim: they cannot drift apart */
 static void docs_quote_the_help_verbatim(void **state)
 {
 	char *doc = tl_read("docs/cli.md", NULL);
@@ -510,6 +510,9 @@ static void docs_quote_the_help_verbatim(void **state)
 	assert_non_null(strstr(doc, r.out));
 	tl_run_free(&r);
 	tl_run(&r, NULL, (const char *[]){ "run", "--help", NULL });
+	assert_non_null(strstr(doc, r.out));
+	tl_run_free(&r);
+	tl_run(&r, NULL, (const char *[]){ "exec", "--help", NULL });
 	assert_non_null(strstr(doc, r.out));
 	tl_run_free(&r);
 	free(doc);
