@@ -25,7 +25,9 @@ int main(int argc, char **argv)
 	printf("segv: warm-up %016llx, now storing to %#llx\n",
 	       (unsigned long long)x, (unsigned long long)SEGV_ADDR);
 	fflush(stdout);
-	*(volatile int *)(uintptr_t)SEGV_ADDR = (int)x;
+	/* the store is labelled so a test can find its address with nm */
+	__asm__ volatile(".globl segv_here\nsegv_here:\n\tmovl $1, (%0)"
+			 :: "r"((int *)(uintptr_t)SEGV_ADDR) : "memory");
 	printf("segv: still alive\n");
 	return 0;
 }
