@@ -200,8 +200,9 @@ static int64_t new_region(struct proc *p, uint64_t *addr, uint64_t len, uint32_t
 	if (fixed && (rc = proc_uc_unmap(p, *addr, len)) < 0)
 		return rc;
 	rc = vmspace_mmap(&p->p_vs, addr, len, prot, fixed);
-	if (rc == 0)
-		rc = proc_uc_map(p, *addr, len);
+	if (rc == 0 && (rc = proc_uc_map(p, *addr, len)) < 0 &&
+	    vmspace_munmap(&p->p_vs, *addr, len) < 0)
+		rc = -ENOMEM;   /* the map must not hold what Unicorn lacks */
 	return rc;
 }
 
@@ -272,8 +273,13 @@ static int64_t sys_brk(struct proc *p, uint64_t want)
 	/* the pages between the old and the new break, in Unicorn too */
 	lo = page_len(old < cur ? old : cur);
 	hi = page_len(old < cur ? cur : old);
-	if (lo < hi)
-		rc = cur > old ? proc_uc_map(p, lo, hi - lo) : proc_uc_unmap(p, lo, hi - lo);
+	if (lo < hi && cur > old && proc_uc_map(p, lo, hi - lo) < 0) {
+		/* Unicorn has no room: the break stays where it was, in the map too */
+		rc = vmspace_brk(&p->p_vs, old, &cur);
+		return rc < 0 ? rc : (int64_t)old;
+	}
+	if (lo < hi && cur < old)
+		rc = proc_uc_unmap(p, lo, hi - lo);
 	return rc < 0 ? rc : (int64_t)cur;
 }
 
