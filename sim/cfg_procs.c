@@ -179,7 +179,10 @@ int cfg_procs_load(struct cfg *c, const json_t *v, const char *origin,
 	if (!json_is_array(v) || json_array_size(v) == 0) {
 		char got[96];
 
-		cfg_describe(v, got, sizeof(got));
+		if (json_is_array(v))
+			snprintf(got, sizeof(got), "an empty list");
+		else
+			cfg_describe(v, got, sizeof(got));
 		cfg_errf(err, "%s: processes: expected a non-empty list of processes, got %s",
 			 origin, got);
 		return -EINVAL;

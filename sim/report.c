@@ -185,10 +185,13 @@ json_t *report_json(const struct eptsim_result *r)
 		if (r->er_stop.st_status == EPTSIM_KILLED)
 			bad |= json_object_set_new(st, "signal",
 						   json_string(proc_signal_name(r->er_stop.st_signal)));
-		bad |= json_object_set_new(st, "address",
-					   json_integer((json_int_t)r->er_stop.st_va));
-		bad |= json_object_set_new(st, "access",
-					   json_string(acc_names[r->er_stop.st_acc]));
+		/* a program killed by a CPU exception made no access */
+		if (r->er_stop.st_proc < 0 || r->er_stop.st_mem) {
+			bad |= json_object_set_new(st, "address",
+						   json_integer((json_int_t)r->er_stop.st_va));
+			bad |= json_object_set_new(st, "access",
+						   json_string(acc_names[r->er_stop.st_acc]));
+		}
 		bad |= json_object_set_new(st, "cpu", json_integer(r->er_stop.st_cpu));
 		if (r->er_stop.st_proc >= 0) {
 			bad |= json_object_set_new(st, "process", json_integer(r->er_stop.st_proc));

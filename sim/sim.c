@@ -840,8 +840,8 @@ int sim_copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool w
 	if (s->s_up_host && s->s_host.h_cfg.hc_policy == HOST_DRAGONFLY)
 		return copy_walk(s, addr, len, write);
 	s->s_user = false;
-	for (uint64_t off = 0; rc == 0 && off < len; off += 64)
-		rc = sim_access(s, vc, addr + off, write ? MMU_WRITE : MMU_READ);
+	for (uint64_t line = addr & ~UINT64_C(63); rc == 0 && line < addr + len; line += 64)
+		rc = sim_access(s, vc, line < addr ? addr : line, write ? MMU_WRITE : MMU_READ);
 	s->s_user = true;
 	return rc;
 }
@@ -1076,6 +1076,8 @@ static int run_programs(struct sim *s, struct eptsim_error *err)
 		for (size_t k = 0; k < s->s_nprocs; k++)
 			if (&s->s_procs[k].p_vs == vs && s->s_procs[k].p_cpu == i)
 				s->s_cpu_proc[i] = &s->s_procs[k];
+		/* CR3 holds it, but nothing of it is cached until the CPU runs it: no shootdowns */
+		s->s_cpu_as[i] = NULL;
 	}
 	s->s_next_sample = c->report.sample_every ? c->report.sample_every : UINT64_MAX;
 	next_mark(s);
@@ -1096,6 +1098,7 @@ static int run_programs(struct sim *s, struct eptsim_error *err)
 				continue;
 			}
 			s->s_as = &p->p_vs;
+			s->s_cpu_as[i] = &p->p_vs;
 			s->s_tag = mmu_tag(&vc->vc_mmu);
 			if (s->s_total == s->s_next_mark) {
 				rc = sim_mark(s, vc);

@@ -48,6 +48,7 @@ struct sim_stop {
 	int st_proc;            /* programs: the process (index), else -1 */
 	int st_signal;          /* EPTSIM_KILLED: the signal (SIGSEGV, SIGILL, ...) */
 	uint64_t st_ip;         /* programs: the instruction that made it */
+	bool st_mem;            /* programs: killed for an access (st_va, st_acc), not a CPU exception */
 };
 
 struct proc;

@@ -77,14 +77,18 @@ static size_t blk_hash(uint64_t addr, uint32_t size, size_t cap)
 
 /*
  * blk_decode - the instructions of [addr, addr + size) as Unicorn holds
- * them, up to (not including) the one at `stop` (UINT64_MAX: all).  An
+ * them, up to (not including) the one at `stop` (UINT64_MAX: all); *tsc
+ * (if not NULL) 1 + the index of the first RDTSC/RDTSCP, or 0.  An
  * encoding the decoder does not know counts as one instruction to the end.
  */
-static uint32_t blk_decode(struct proc *p, uint64_t addr, uint32_t size, uint64_t stop)
+static uint32_t blk_decode_tsc(struct proc *p, uint64_t addr, uint32_t size,
+			       uint64_t stop, uint32_t *tsc)
 {
 	uint8_t buf[8192];
 	uint32_t n = 0, off = 0;
 
+	if (tsc)
+		*tsc = 0;
 	if (size > sizeof(buf) || uc_mem_read(p->p_uc, addr, buf, size) != UC_ERR_OK)
 		return 1;
 	while (off < size && addr + off < stop) {
@@ -93,9 +97,16 @@ static uint32_t blk_decode(struct proc *p, uint64_t addr, uint32_t size, uint64_
 		n++;
 		if (len == 0)
 			break;
+		if (tsc && *tsc == 0 && x86_reads_tsc(buf + off, len))
+			*tsc = n;
 		off += len;
 	}
 	return n;
+}
+
+static uint32_t blk_decode(struct proc *p, uint64_t addr, uint32_t size, uint64_t stop)
+{
+	return blk_decode_tsc(p, addr, size, stop, NULL);
 }
 
 static int blk_grow(struct proc *p)
@@ -122,26 +133,30 @@ static int blk_grow(struct proc *p)
 	return 0;
 }
 
-/* blk_count - the instructions of the block Unicorn executes at addr (cached) */
-static uint32_t blk_count(struct proc *p, uint64_t addr, uint32_t size)
+/* blk_count - the instructions of the block Unicorn executes at addr (cached); *tsc as blk_decode_tsc */
+static uint32_t blk_count(struct proc *p, uint64_t addr, uint32_t size, uint32_t *tsc)
 {
 	size_t h;
 
 	if (p->p_blk_cap) {
 		for (h = blk_hash(addr, size, p->p_blk_cap); p->p_blks[h].pb_addr;
 		     h = (h + 1) & (p->p_blk_cap - 1))
-			if (p->p_blks[h].pb_addr == addr && p->p_blks[h].pb_size == size)
+			if (p->p_blks[h].pb_addr == addr && p->p_blks[h].pb_size == size) {
+				*tsc = p->p_blks[h].pb_tsc;
 				return p->p_blks[h].pb_ninsn;
+			}
 	}
 	if (2 * (p->p_blk_used + 1) > p->p_blk_cap && blk_grow(p) < 0) {
 		p->p_err = -ENOMEM;
-		return blk_decode(p, addr, size, UINT64_MAX);
+		return blk_decode_tsc(p, addr, size, UINT64_MAX, tsc);
 	}
 	for (h = blk_hash(addr, size, p->p_blk_cap); p->p_blks[h].pb_addr;
 	     h = (h + 1) & (p->p_blk_cap - 1))
 		;
-	p->p_blks[h] = (struct proc_blk){ addr, size, blk_decode(p, addr, size, UINT64_MAX) };
+	p->p_blks[h] = (struct proc_blk){ .pb_addr = addr, .pb_size = size };
+	p->p_blks[h].pb_ninsn = blk_decode_tsc(p, addr, size, UINT64_MAX, &p->p_blks[h].pb_tsc);
 	p->p_blk_used++;
+	*tsc = p->p_blks[h].pb_tsc;
 	return p->p_blks[h].pb_ninsn;
 }
 
@@ -158,7 +173,7 @@ static void retire(struct proc *p, int64_t n)
 	vc->vc_ctr[CTR_CYC_BASE] += (uint64_t)n * p->p_sim->s_cfg->machine.cycles.instruction;
 }
 
-void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip)
+void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip, bool mem)
 {
 	struct sim *s = p->p_sim;
 
@@ -168,7 +183,8 @@ void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip)
 	p->p_fault_ip = ip;
 	if (s->s_kill.st_status != EPTSIM_KILLED)
 		s->s_kill = (struct sim_stop){
-			.st_status = EPTSIM_KILLED, .st_va = va, .st_acc = s->s_stop.st_acc,
+			.st_status = EPTSIM_KILLED, .st_va = va,
+			.st_acc = mem ? s->s_stop.st_acc : MMU_READ, .st_mem = mem,
 			.st_cpu = p->p_vc->vc_id, .st_proc = (int)p->p_id,
 			.st_signal = sig, .st_ip = ip,
 		};
@@ -200,7 +216,7 @@ static void faulted(struct proc *p, int rc, uint64_t va, uint64_t ip, bool count
 	if (counted)
 		retire(p, -(int64_t)(p->p_blk_ninsn -
 				     blk_decode(p, p->p_blk_addr, p->p_blk_size, ip)));
-	proc_kill(p, SIGSEGV, va, ip);
+	proc_kill(p, SIGSEGV, va, ip, true);
 	s->s_stop.st_status = EPTSIM_COMPLETED;   /* the run goes on; s_kill remembers */
 }
 
@@ -242,6 +258,29 @@ static uint64_t first_insn_into(struct proc *p, uint64_t addr, uint64_t va)
 }
 
 /*
+ * refuse_tsc - the block at addr reaches an RDTSC/RDTSCP (proc.h): its
+ * instructions before it retire, and the process dies with SIGILL there.
+ * The block does not run in Unicorn (stopped in its hook); a program
+ * killed this way has no later effects to lose.
+ */
+static void refuse_tsc(struct proc *p, uint64_t addr, uint32_t size)
+{
+	uint64_t ip = addr;
+	uint8_t buf[16];
+
+	for (uint32_t k = 1; k < p->p_blk_tsc; k++) {
+		unsigned len = 0;
+
+		if (uc_mem_read(p->p_uc, ip, buf, sizeof(buf)) == UC_ERR_OK)
+			len = x86_insn_len(buf, sizeof(buf));
+		ip += len;
+	}
+	(void)size;
+	retire(p, p->p_blk_tsc - 1);
+	proc_kill(p, SIGILL, 0, ip, false);
+}
+
+/*
  * hook_block - a block is about to execute: the turn ends here if its
  * budget is spent (the block then runs at the next turn); else its
  * instructions are counted and its fetches translated, one per page it
@@ -263,7 +302,12 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	p->p_blk_addr = addr;
 	p->p_blk_size = size;
-	p->p_blk_ninsn = blk_count(p, addr, size);
+	p->p_blk_ninsn = blk_count(p, addr, size, &p->p_blk_tsc);
+	if (unlikely(p->p_blk_tsc != 0)) {
+		/* RDTSC would read the host's clock: the instructions before it run, it does not */
+		refuse_tsc(p, addr, size);
+		return;
+	}
 	retire(p, p->p_blk_ninsn);
 	for (va = addr; va < addr + size; va = (va | PAGE_MASK) + 1) {
 		int rc;
@@ -373,8 +417,11 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 		break;
 	}
 	uc_reg_read(uc, UC_X86_REG_RIP, &ip);
-	if (p->p_state == PROC_RUNNING)
-		proc_kill(p, sig, 0, ip);
+	if (p->p_state != PROC_RUNNING)
+		return;
+	/* a fault does not retire (a trap's RIP is past its instruction, which does) */
+	retire(p, -(int64_t)(p->p_blk_ninsn - blk_decode(p, p->p_blk_addr, p->p_blk_size, ip)));
+	proc_kill(p, sig, 0, ip, false);
 }
 
 /* hook_code - tests: every instruction, counted a second way */
@@ -431,9 +478,9 @@ int proc_turn(struct proc *p, struct vcpu *vc, uint64_t budget)
 		return 0;
 	/* Unicorn stopped by itself: an instruction it cannot run, or HLT (#GP in user mode) */
 	if (e == UC_ERR_INSN_INVALID)
-		proc_kill(p, SIGILL, 0, p->p_rip);
+		proc_kill(p, SIGILL, 0, p->p_rip, false);
 	else
-		proc_kill(p, SIGSEGV, 0, e == UC_ERR_OK ? p->p_rip - 1 : p->p_rip);
+		proc_kill(p, SIGSEGV, 0, e == UC_ERR_OK ? p->p_rip - 1 : p->p_rip, false);
 	(void)s;
 	return 0;
 }
@@ -505,7 +552,7 @@ static int read_file(const char *path, uint64_t max, uint8_t **buf, size_t *len,
 		if (n > max) {
 			free(b);
 			fclose(f);
-			cfg_errf(err, "%s: %s larger than %llu bytes", path, what,
+			cfg_errf(err, "%s: %s is larger than %llu bytes", path, what,
 				 (unsigned long long)max);
 			return -EINVAL;
 		}

@@ -21,7 +21,9 @@
  * are decoded once (sim/x86) and cached by address.  The count is what a
  * per-instruction hook would see: each iteration of a REP string
  * instruction counts once, as Unicorn executes it; an instruction that
- * faults does not retire and is not counted.
+ * faults does not retire and is not counted.  RDTSC and RDTSCP are not
+ * supported: Unicorn would answer them from the host's clock, so the
+ * process is killed with SIGILL at the first one it reaches.
  *
  * Program segments are anonymous regions: their first touch is a
  * zero-fill fault in the model (standing in for the page-cache fault of a
@@ -61,6 +63,7 @@ struct proc_blk {
 	uint64_t pb_addr;       /* 0: empty slot */
 	uint32_t pb_size;       /* bytes, as Unicorn reports the block */
 	uint32_t pb_ninsn;
+	uint32_t pb_tsc;        /* 1 + the index of its first RDTSC/RDTSCP; 0: none */
 };
 
 struct proc {
@@ -90,6 +93,7 @@ struct proc {
 	int p_err;                      /* -ENOMEM from inside a hook */
 	uint64_t p_blk_addr;            /* the block executing, for a fault's count */
 	uint32_t p_blk_size, p_blk_ninsn;
+	uint32_t p_blk_tsc;             /* its pb_tsc */
 	/* decoded blocks: open addressing, p_blk_cap a power of two */
 	struct proc_blk *p_blks;
 	size_t p_blk_cap, p_blk_used;
@@ -150,10 +154,11 @@ static inline bool proc_alive(const struct proc *p)
 void proc_syscall(uc_engine *uc, void *user);
 
 /*
- * proc_kill - `p` dies by `sig` for the access at `va` made by the
- * instruction at `ip`: counted, recorded, Unicorn stopped.
+ * proc_kill - `p` dies by `sig` at the instruction at `ip`; `mem`: for
+ * the access at `va` (else a CPU exception: va 0).  Recorded (the run's
+ * first kill is its status), Unicorn stopped.
  */
-void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip);
+void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip, bool mem);
 
 /*
  * proc_uc_map/proc_uc_unmap - mirror a change of the vm_map in Unicorn:

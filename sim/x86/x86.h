@@ -8,11 +8,13 @@
  * x86_insn_len(): the number of instructions it holds, and where each
  * starts, so that a block cut short by a fault at some RIP is counted up
  * to that RIP.  The decoder finds lengths only; it never names an
- * instruction.  See x86_len.c for the encoding rules it follows.
+ * instruction, except x86_reads_tsc() for the one kind eptsim refuses.
+ * See x86_len.c for the encoding rules it follows.
  */
 #ifndef EPTSIM_SIM_X86_X86_H
 #define EPTSIM_SIM_X86_X86_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +31,13 @@
  * longer than 15 bytes.  No allocation, no state: table lookups only.
  */
 unsigned x86_insn_len(const uint8_t *p, size_t avail);
+
+/*
+ * x86_reads_tsc - the `len`-byte instruction at p is RDTSC (0F 31) or
+ * RDTSCP (0F 01 F9), behind any legacy prefixes and a REX prefix.
+ * Unicorn answers them from the host's clock, which a deterministic
+ * simulator cannot let a program see.
+ */
+bool x86_reads_tsc(const uint8_t *p, unsigned len);
 
 #endif

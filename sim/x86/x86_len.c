@@ -452,3 +452,19 @@ unsigned x86_insn_len(const uint8_t *p, size_t avail)
 	}
 	return x86_tail(&d, e);
 }
+
+bool x86_reads_tsc(const uint8_t *p, unsigned len)
+{
+	unsigned i = 0;
+
+	/* legacy prefixes (SDM Vol. 2 §2.1.1), then at most one REX */
+	while (i < len && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 ||
+			   p[i] == 0xf0 || p[i] == 0x2e || p[i] == 0x36 || p[i] == 0x3e ||
+			   p[i] == 0x26 || p[i] == 0x64 || p[i] == 0x65))
+		i++;
+	if (i < len && (p[i] & 0xf0) == 0x40)
+		i++;
+	if (i + 2 <= len && p[i] == 0x0f && p[i + 1] == 0x31)
+		return true;
+	return i + 3 <= len && p[i] == 0x0f && p[i + 1] == 0x01 && p[i + 2] == 0xf9;
+}

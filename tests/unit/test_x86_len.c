@@ -808,6 +808,33 @@ static void test_objdump_agrees_on_libc_and_self(void **state)
 	assert_int_equal(xc.mismatched, 0);
 }
 
+/* x86_reads_tsc: RDTSC and RDTSCP behind prefixes, nothing that merely looks alike */
+static void test_tsc_readers_are_found(void **state)
+{
+	static const struct {
+		uint8_t b[6];
+		unsigned len;
+		bool tsc;
+	} rows[] = {
+		{ { 0x0f, 0x31 }, 2, true },                    /* rdtsc */
+		{ { 0x0f, 0x01, 0xf9 }, 3, true },              /* rdtscp */
+		{ { 0x66, 0x48, 0x0f, 0x31 }, 4, true },        /* rdtsc behind 66 and REX.W */
+		{ { 0xf3, 0x0f, 0x01, 0xf9 }, 4, true },        /* rdtscp behind F3 */
+		{ { 0x0f, 0x01, 0xf8 }, 3, false },             /* swapgs */
+		{ { 0x0f, 0x01, 0xd0 }, 3, false },             /* xgetbv */
+		{ { 0x0f, 0x32 }, 2, false },                   /* rdmsr */
+		{ { 0x0f, 0xa2 }, 2, false },                   /* cpuid */
+		{ { 0x0f, 0xc7, 0xf0 }, 3, false },             /* rdrand eax */
+		{ { 0x31, 0x0f }, 2, false },                   /* xor [rdi], ecx: 0F is its ModRM */
+		{ { 0x0f }, 1, false },                         /* cut short */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (x86_reads_tsc(rows[i].b, rows[i].len) != rows[i].tsc)
+			fail_msg("row %zu: expected %d", i, rows[i].tsc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_encodings_are_refused),
 		cmocka_unit_test(test_random_bytes_stay_in_bounds),
 		cmocka_unit_test(test_objdump_agrees_on_libc_and_self),
+		cmocka_unit_test(test_tsc_readers_are_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
