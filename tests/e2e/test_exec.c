@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -70,35 +69,6 @@ static char *expected_out(const char *name)
 	if (!t)
 		fail_msg("%s: missing: every test program needs its expected output", p);
 	return t;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* list_programs - the NAMEs of tests/programs/NAME.c, sorted; how many */
-static size_t list_programs(char **names, size_t max)
-{
-	DIR *d = opendir(SRC_DIR);
-	struct dirent *e;
-	size_t n = 0;
-
-	if (!d)
-		fail_msg("%s: cannot list (run from the project root)", SRC_DIR);
-	while ((e = readdir(d)) && n < max) {
-		size_t l = strlen(e->d_name);
-
-		if (l > 2 && strcmp(e->d_name + l - 2, ".c") == 0) {
-			names[n] = strdup(e->d_name);
-			assert_non_null(names[n]);
-			names[n][l - 2] = '\0';
-			n++;
-		}
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
-	return n;
 }
 
 static json_t *load(const char *path)
@@ -314,7 +284,7 @@ static void every_program_prints_what_it_prints_natively(void **state)
 {
 	char *names[MAX_PROGS];
 	char *dir = tl_tmpdir();
-	size_t n = list_programs(names, MAX_PROGS), ran = 0;
+	size_t n = tl_list_programs(names, MAX_PROGS), ran = 0;
 
 	(void)state;
 	if (n < MIN_PROGS)

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -171,4 +172,32 @@ long long tl_counter(json_t *report, const char *name)
 	if (!json_is_integer(v))
 		fail_msg("counter %s missing", name);
 	return json_integer_value(v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t tl_list_programs(char **names, size_t max)
+{
+	DIR *d = opendir("tests/programs");
+	struct dirent *e;
+	size_t n = 0;
+
+	if (!d)
+		fail_msg("tests/programs: cannot list (run from the project root)");
+	while ((e = readdir(d)) && n < max) {
+		size_t l = strlen(e->d_name);
+
+		if (l > 2 && strcmp(e->d_name + l - 2, ".c") == 0) {
+			names[n] = strdup(e->d_name);
+			assert_non_null(names[n]);
+			names[n][l - 2] = '\0';
+			n++;
+		}
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	return n;
 }

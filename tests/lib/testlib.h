@@ -15,6 +15,13 @@ const char *tl_eptsim(void);
 char *tl_tmpdir(void);
 void tl_rmtree(char *dir);
 
+/*
+ * tl_list_programs - the NAMEs of the guest programs tests/programs/NAME.c
+ * (run from the project root), sorted, at most `max`, each strdup'ed;
+ * how many.  Fails the test if the directory cannot be read.
+ */
+size_t tl_list_programs(char **names, size_t max);
+
 /* tl_write - write `text` to DIR/NAME (creating DIR/sub/ if NAME has one); returns the path */
 char *tl_write(const char *dir, const char *name, const char *text);
 

@@ -12,7 +12,6 @@
  * every tests/programs/NAME.c, built by make into $EPTSIM_PROGRAMS/NAME
  * (default build/programs); the suite runs from the project root.
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -25,6 +24,7 @@
 #include "sim/cfg_load.h"
 #include "sim/proc/proc.h"
 #include "sim/sim.h"
+#include "tests/lib/testlib.h"
 
 #define SRC_DIR "tests/programs"
 #define STDIN_FILE SRC_DIR "/stdin.txt"
@@ -36,35 +36,6 @@ static const char *programs_dir(void)
 	const char *d = getenv("EPTSIM_PROGRAMS");
 
 	return d && *d ? d : "build/programs";
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* list_programs - the names of tests/programs/NAME.c, sorted; how many */
-static size_t list_programs(char **names, size_t max)
-{
-	DIR *d = opendir(SRC_DIR);
-	struct dirent *e;
-	size_t n = 0;
-
-	if (!d)
-		fail_msg("%s: cannot list (run from the project root)", SRC_DIR);
-	while ((e = readdir(d)) && n < max) {
-		size_t l = strlen(e->d_name);
-
-		if (l > 2 && strcmp(e->d_name + l - 2, ".c") == 0) {
-			names[n] = strdup(e->d_name);
-			assert_non_null(names[n]);
-			names[n][l - 2] = '\0';
-			n++;
-		}
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
-	return n;
 }
 
 struct counted {
@@ -122,7 +93,7 @@ static void run_counted(const char *name, bool vm, struct counted *out)
 static void counts_agree(bool vm)
 {
 	char *names[MAX_PROGS];
-	size_t n = list_programs(names, MAX_PROGS), ran = 0;
+	size_t n = tl_list_programs(names, MAX_PROGS), ran = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct counted k;
