@@ -147,11 +147,12 @@ static void inval_all(void *ctx, struct pmap *pm)
 }
 
 /*
- * charge - the kernel work done since the last charge, in cycles, to
+ * sim_charge - the kernel work done since the last charge, in cycles, to
  * `vc` (cycles.fault): whatever a kernel did happened on behalf of the
- * CPU whose turn it was.  Also counts the per-CPU fault counters.
+ * CPU whose turn it was.  Also counts the per-CPU fault counters, and
+ * refreshes the TLB tag (a shootdown may have reloaded CR3).
  */
-static void charge(struct sim *s, struct vcpu *vc)
+void sim_charge(struct sim *s, struct vcpu *vc)
 {
 	const struct cfg *c = s->s_cfg;
 	const struct vm_kstats *g = &s->s_gk.vk_st, *g0 = &s->s_gk_charged;
@@ -185,11 +186,6 @@ static void charge(struct sim *s, struct vcpu *vc)
 #undef D
 	s->s_gk_charged = *g;
 	vc->vc_ctr[CTR_CYC_FAULT] += cyc;
-}
-
-void sim_charge(struct sim *s, struct vcpu *vc)
-{
-	charge(s, vc);
 	s->s_tag = mmu_tag(&vc->vc_mmu);
 }
 
@@ -495,8 +491,7 @@ static int host_ept_fault(struct sim *s, struct vcpu *vc, const struct mmu_walk 
 {
 	int rc = host_ept_violation(&s->s_host, vc, w->fault_gpa, w->exit_qual, va);
 
-	charge(s, vc);
-	s->s_tag = mmu_tag(&vc->vc_mmu);
+	sim_charge(s, vc);
 	if (rc == -ENOMEM)
 		return stop(s, vc, EPTSIM_OUT_OF_MEMORY, va, acc);
 	ES_ASSERT(rc == 0, "gpa=%#llx qual=%#llx: the host cannot map it (%d)",
@@ -642,8 +637,7 @@ int sim_access_slow(struct sim *s, struct vcpu *vc, uint64_t va,
 		vc->vc_ctr[CTR_PAGE_FAULTS]++;
 		vc->vc_ctr[CTR_CYC_FAULT] += c->machine.cycles.page_fault;
 		rc = vm_fault(s->s_as, va, fault_type(acc), &res);
-		charge(s, vc);
-		s->s_tag = mmu_tag(&vc->vc_mmu);
+		sim_charge(s, vc);
 		if (rc == -EFAULT) {
 			vc->vc_ctr[CTR_SEGV]++;
 			return stop(s, vc, EPTSIM_KILLED, va, acc);
@@ -885,8 +879,7 @@ static int run_event(struct sim *s, struct vcpu *vc, const struct cfg_event *ev)
 	case CFG_EV_NKINDS:
 		ES_ASSERT(false, "event kind %llu", (unsigned long long)ev->ce_do);
 	}
-	charge(s, vc);
-	s->s_tag = mmu_tag(&vc->vc_mmu);
+	sim_charge(s, vc);
 	if (rc > 0)
 		return rc;
 	if (rc < 0)
@@ -1131,13 +1124,12 @@ int sim_run(struct sim *s, struct eptsim_error *err)
 	const struct cfg *c = s->s_cfg;
 	const uint64_t every = c->report.sample_every;
 	const unsigned n = s->s_vm.vm_nvcpus;
-	struct sim_streams *st = malloc(sizeof(*st));
+	struct sim_streams *st = NULL;
 	uint64_t total = 0, next_sample = every ? every : UINT64_MAX;
 	unsigned live = n;
 	int rc;
 
 	if (c->source.kind == CFG_SOURCE_PROGRAM) {
-		free(st);
 		s->s_stop.st_status = EPTSIM_COMPLETED;
 		s->s_stop.st_proc = -1;
 		rc = run_programs(s, err);
@@ -1145,6 +1137,7 @@ int sim_run(struct sim *s, struct eptsim_error *err)
 			return rc;
 		goto end;
 	}
+	st = malloc(sizeof(*st));
 	if (!st)
 		goto nomem;
 	rc = streams_init(s, st, err);

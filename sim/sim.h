@@ -147,8 +147,8 @@ void sim_shoot(struct sim *s, const struct vmspace *vs, uint64_t *stale,
 
 /*
  * sim_charge - the kernels' work since the last charge, in cycles, to
- * `vc` (after a system call); the TLB tag refreshed (a shootdown may
- * have reloaded CR3).
+ * `vc` (after a fault, an event, a system call); the TLB tag refreshed
+ * (a shootdown may have reloaded CR3).
  */
 void sim_charge(struct sim *s, struct vcpu *vc);
 
