@@ -2,7 +2,7 @@
  * eptsim.c - the `eptsim` command: a thin front end over libeptsim.
  *
  * Commands: run (a workload), exec (one program under the defaults),
- * probe and explain (a probe file).
+ * replay and trace (cli/trace_cmd.c), probe and explain (a probe file).
  *
  * Exit status (also in --help, README.md and docs/cli.md):
  *   0  the run completed; probe, explain: the accesses were translated
@@ -23,9 +23,8 @@
 
 #include <jansson.h>
 
+#include "cli/cli.h"
 #include "eptsim.h"
-
-enum { EXIT_DONE = 0, EXIT_ABNORMAL = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 static const char main_help[] =
 	"usage: eptsim [--help] [--version] COMMAND [ARGS]\n"
@@ -37,6 +36,10 @@ static const char main_help[] =
 	"                      write a JSON report\n"
 	"  exec PROGRAM [ARGS] run one static x86-64 program through the\n"
 	"                      simulated MMU under the default settings\n"
+	"  replay TRACE        replay a trace (eptsim's own, valgrind lackey or\n"
+	"                      ChampSim) under the default settings\n"
+	"  trace SUBCOMMAND    record a program's trace, tell what a trace holds,\n"
+	"                      convert lackey or ChampSim to eptsim's format\n"
 	"  probe FILE.json     translate the accesses of a probe file and print\n"
 	"                      each outcome as JSON\n"
 	"  explain FILE.json   the same, each walk step by step for a person\n"
@@ -53,8 +56,9 @@ static const char main_help[] =
 	"  1  the simulation ended abnormally: a simulated process was killed\n"
 	"     (SIGSEGV, ...) or the simulated machine ran out of memory; the\n"
 	"     report is still written\n"
-	"  2  bad usage or bad input: the command line, a workload or probe\n"
-	"     file, a machine preset, or an output file that cannot be written\n"
+	"  2  bad usage or bad input: the command line, a workload, probe or\n"
+	"     trace file, a machine preset, or an output file that cannot be\n"
+	"     written\n"
 	"  3  eptsim itself failed (the host ran out of memory)\n";
 
 static const char run_help[] =
@@ -153,7 +157,7 @@ static const char explain_help[] =
 	"exit status: 0 the accesses were translated (whatever their outcomes),\n"
 	"2 bad usage or input, 3 eptsim itself failed (see eptsim --help).\n";
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
+int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "eptsim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	fprintf(stderr, fmt, arg);
@@ -225,9 +229,8 @@ static void preset_dirs(const char **dirs, size_t max, char *store,
 	dirs[n] = NULL;
 }
 
-/* option value: "--opt VALUE", "--opt=VALUE", "-o VALUE" or "-oVALUE" */
-static const char *opt_value(int argc, char **argv, int *i, const char *shrt,
-			     const char *lng)
+const char *opt_value(int argc, char **argv, int *i, const char *shrt,
+		      const char *lng)
 {
 	const char *a = argv[*i];
 	size_t ll = strlen(lng);
@@ -241,7 +244,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *shrt,
 	return NULL;
 }
 
-static int matches(const char *a, const char *shrt, const char *lng)
+int matches(const char *a, const char *shrt, const char *lng)
 {
 	size_t ll = strlen(lng);
 
@@ -250,13 +253,8 @@ static int matches(const char *a, const char *shrt, const char *lng)
 	       (strncmp(a, shrt, 2) == 0 && a[2] != '\0' && a[1] != '-');
 }
 
-/*
- * run_workload - load `workload` (NULL: none, the defaults) with `sets`,
- * run it, write the report to `output` (NULL: none) and the summary to
- * `summary` unless quiet; the exit status.
- */
-static int run_workload(const char *workload, const char *const *sets, size_t nsets,
-			const char *output, int quiet, FILE *summary)
+int run_workload(const char *workload, const char *const *sets, size_t nsets,
+		 const char *output, int quiet, FILE *summary)
 {
 	const char *dirs[16];
 	char store[8192];
@@ -542,6 +540,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "exec") == 0)
 		return cmd_exec(argc - 1, argv + 1);
+	if (strcmp(argv[1], "replay") == 0)
+		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "trace") == 0)
+		return cmd_trace(argc - 1, argv + 1);
 	if (strcmp(argv[1], "probe") == 0)
 		return cmd_probe(argc - 1, argv + 1, "probe", EPTSIM_PROBE_JSON);
 	if (strcmp(argv[1], "explain") == 0)

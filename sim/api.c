@@ -2,12 +2,15 @@
  * api.c - the public API of include/eptsim.h over the engine.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eptsim.h"
 #include "sim/cfg_load.h"
 #include "sim/proc/proc.h"
+#include "sim/replay.h"
 #include "sim/result.h"
 
 const char *eptsim_version(void)
@@ -111,19 +114,92 @@ out:
 	return rc;
 }
 
+/*
+ * spool_stdin - a trace on standard input read twice (a VM run and its
+ * native baseline): copied once to a temporary file, whose name goes to
+ * `path` (PATH_MAX).  Disk, not memory, grows with the trace.  0 or -errno.
+ */
+static int spool_stdin(char *path, size_t len, struct eptsim_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char buf[65536];
+	size_t n;
+	int fd, rc = 0;
+	FILE *f;
+
+	snprintf(path, len, "%s/eptsim-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0 || !(f = fdopen(fd, "wb"))) {
+		cfg_errf(err, "-: cannot keep standard input for the native baseline: %s: %s",
+			 path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+		path[0] = '\0';
+		return -EIO;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		if (fwrite(buf, 1, n, f) != n)
+			rc = -EIO;
+	if (ferror(stdin))
+		rc = -EIO;
+	if (fclose(f) != 0)
+		rc = -EIO;
+	if (rc < 0) {
+		cfg_errf(err, "-: cannot keep standard input for the native baseline in %s", path);
+		unlink(path);
+		path[0] = '\0';
+	}
+	return rc;
+}
+
+static int run(struct eptsim_result *r, struct eptsim_error *err);
+
 int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	       struct eptsim_error *err)
 {
 	struct eptsim_result *r = calloc(1, sizeof(*r));
+	char spool[4096] = "";
+	int rc;
+
+	*out = NULL;
+	if (!r) {
+		cfg_errf(err, "the host ran out of memory");
+		return -ENOMEM;
+	}
+	r->er_cfg = cfg->ec_cfg;
+	if (r->er_cfg.source.kind == CFG_SOURCE_TRACE && strcmp(r->er_cfg.source.trace, "-") == 0 &&
+	    r->er_cfg.vm.enabled && r->er_cfg.report.native_baseline) {
+		rc = spool_stdin(spool, sizeof(spool), err);
+		if (rc < 0) {
+			free(r);
+			return rc;
+		}
+		snprintf(r->er_cfg.source.trace, sizeof(r->er_cfg.source.trace), "%s", spool);
+	}
+	rc = run(r, err);
+	if (spool[0]) {
+		unlink(spool);
+		if (rc == 0)
+			snprintf(r->er_cfg.source.trace, sizeof(r->er_cfg.source.trace), "-");
+	}
+	if (rc < 0)
+		return rc;
+	*out = r;
+	return 0;
+}
+
+/* run - the run of r->er_cfg into r, then its native baseline; on failure r is freed */
+static int run(struct eptsim_result *r, struct eptsim_error *err)
+{
 	struct sim *s = calloc(1, sizeof(*s));
 	int rc = -ENOMEM;
 
-	*out = NULL;
-	if (!r || !s) {
+	if (!s) {
 		cfg_errf(err, "the host ran out of memory");
 		goto fail;
 	}
-	r->er_cfg = cfg->ec_cfg;
 	rc = sim_init(s, &r->er_cfg, err);
 	if (rc < 0)
 		goto fail;
@@ -159,6 +235,7 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 		const struct proc *p = &s->s_procs[i];
 		struct eptsim_proc *ep = &r->er_procs[i];
 
+		snprintf(ep->ep_name, sizeof(ep->ep_name), "%s", p->p_name ? p->p_name : "");
 		ep->ep_state = p->p_state;
 		ep->ep_exit_code = p->p_exit_code;
 		ep->ep_signal = p->p_signal;
@@ -168,6 +245,14 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 		ep->ep_cpu = p->p_cpu;
 		memcpy(ep->ep_sys, p->p_sys, sizeof(ep->ep_sys));
 		memcpy(ep->ep_sys_enosys, p->p_sys_enosys, sizeof(ep->ep_sys_enosys));
+	}
+	if (r->er_cfg.source.kind == CFG_SOURCE_TRACE) {
+		const char *fmt;
+		unsigned long long n;
+
+		replay_info(s, &fmt, &n, &r->er_trace_demand);
+		snprintf(r->er_trace_format, sizeof(r->er_trace_format), "%s", fmt);
+		r->er_trace_records = n;
 	}
 	r->er_samples = s->s_samples;
 	r->er_nsamples = s->s_nsamples;
@@ -181,7 +266,6 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 			return rc;
 		}
 	}
-	*out = r;
 	return 0;
 fail:
 	free(s);

@@ -686,6 +686,22 @@ static int check_tlb(struct loader *L, const char *path, const struct cfg_tlb *t
 }
 
 /* the EPT table pages that can map `bytes` of guest memory with 4 KiB pages, 4 levels */
+/* check_pressure_only - programs and traces make their own changes: only "pressure" events */
+static int check_pressure_only(struct loader *L)
+{
+	const struct cfg *c = L->c;
+
+	for (size_t i = 0; i < c->nevents; i++) {
+		if (c->events[i].ce_do != CFG_EV_PRESSURE) {
+			cfg_errf(L->err, "%s: events: \"%s\" acts on the synthetic source's footprint; with source.kind \"%s\" only \"pressure\" events happen (the programs and traces make their own changes to memory)",
+				 L->ev_origin, cfg_event_names[c->events[i].ce_do],
+				 c->source.kind == CFG_SOURCE_PROGRAM ? "program" : "trace");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /*
  * check_programs - a program source: processes to run, each on a vCPU
  * that exists; events only of kinds that need no synthetic footprint.
@@ -707,14 +723,43 @@ static int check_programs(struct loader *L)
 			return -EINVAL;
 		}
 	}
-	for (size_t i = 0; i < c->nevents; i++) {
-		if (c->events[i].ce_do != CFG_EV_PRESSURE) {
-			cfg_errf(L->err, "%s: events: \"%s\" acts on the synthetic source's footprint; with source.kind \"program\" only \"pressure\" events happen (the programs make their own system calls)",
-				 L->ev_origin, cfg_event_names[c->events[i].ce_do]);
-			return -EINVAL;
+	return check_pressure_only(L);
+}
+
+/*
+ * check_trace - a trace source: a file to replay; events only of kinds
+ * that need no synthetic footprint.  A relative source.trace given by
+ * the workload file is taken from the file's directory.
+ */
+static int check_trace(struct loader *L)
+{
+	struct cfg *c = L->c;
+	const char *o = origin_of(L, "source.trace", NULL);
+	unsigned rank;
+
+	origin_of(L, "source.trace", &rank);
+	if (c->source.trace[0] == '\0') {
+		cfg_errf(L->err, "%s: source.kind: \"trace\" needs source.trace, the trace file to replay",
+			 origin_of(L, "source.kind", NULL));
+		return -EINVAL;
+	}
+	if (rank == 2 && o && c->source.trace[0] != '/' && strcmp(c->source.trace, "-") != 0) {
+		const char *slash = strrchr(o, '/');
+		char path[CFG_PATH_MAX];
+		int n;
+
+		if (slash) {
+			n = snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - o), o,
+				     c->source.trace);
+			if (n < 0 || n >= (int)sizeof(path)) {
+				cfg_errf(L->err, "%s: source.trace: the path is longer than %d bytes",
+					 o, CFG_PATH_MAX - 1);
+				return -EINVAL;
+			}
+			memcpy(c->source.trace, path, (size_t)n + 1);
 		}
 	}
-	return 0;
+	return check_pressure_only(L);
 }
 
 /* check_vm - the VM keys against the machine and memory, and the events against the mode */
@@ -850,13 +895,21 @@ static int check(struct loader *L)
 			 (unsigned long long)c->memory);
 		return -EINVAL;
 	}
+	if (c->record[0] && c->source.kind != CFG_SOURCE_PROGRAM) {
+		cfg_errf(L->err, "%s: record: only an instruction-level run (source.kind \"program\") is recorded; convert a lackey or ChampSim trace with eptsim trace convert",
+			 origin_of(L, "record", NULL));
+		return -EINVAL;
+	}
 	if (c->source.kind == CFG_SOURCE_PROGRAM)
 		return check_programs(L);
 	if (c->nprocs > 0) {
-		cfg_errf(L->err, "%s: processes: programs run only with source.kind \"program\", which is \"synthetic\"",
-			 L->proc_origin);
+		cfg_errf(L->err, "%s: processes: programs run only with source.kind \"program\", which is \"%s\"",
+			 L->proc_origin,
+			 c->source.kind == CFG_SOURCE_TRACE ? "trace" : "synthetic");
 		return -EINVAL;
 	}
+	if (c->source.kind == CFG_SOURCE_TRACE)
+		return check_trace(L);
 	if (c->report.sample_every &&
 	    c->source.accesses / c->report.sample_every > CFG_MAX_SAMPLES) {
 		cfg_errf(L->err,

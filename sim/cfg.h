@@ -171,6 +171,8 @@ struct cfg {
 	} vm;
 	struct {
 		uint64_t kind;          /* enum cfg_source_kind */
+		char trace[CFG_PATH_MAX];       /* CFG_SOURCE_TRACE: the file ("-": stdin) */
+		uint64_t format;        /* enum tr_format */
 		uint64_t pattern;       /* enum synth_pattern */
 		uint64_t base;
 		uint64_t footprint;
@@ -180,6 +182,8 @@ struct cfg {
 		double write_fraction;
 		double zipf_s;
 	} source;
+	char record[CFG_PATH_MAX];      /* programs: write the native trace here; "": no */
+	uint64_t record_compression;    /* enum tr_compress */
 	struct {
 		uint64_t sample_every;
 		bool native_baseline;
@@ -190,7 +194,7 @@ struct cfg {
 	struct cfg_proc procs[CFG_MAX_PROCS];    /* source.kind "program" */
 };
 
-enum cfg_source_kind { CFG_SOURCE_SYNTHETIC, CFG_SOURCE_PROGRAM };
+enum cfg_source_kind { CFG_SOURCE_SYNTHETIC, CFG_SOURCE_PROGRAM, CFG_SOURCE_TRACE };
 
 enum cfg_type {
 	CFG_STRING,     /* char[ck_len] */

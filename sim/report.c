@@ -110,7 +110,7 @@ static json_t *procs_json(const struct eptsim_result *r)
 	for (size_t i = 0; a && i < r->er_nprocs; i++) {
 		const struct eptsim_proc *ep = &r->er_procs[i];
 		json_t *o = json_pack("{s:I, s:s, s:I, s:s}", "id", (json_int_t)i,
-				      "program", r->er_cfg.procs[i].cp_program,
+				      "program", ep->ep_name,
 				      "cpu", (json_int_t)ep->ep_cpu,
 				      "state", proc_state_name(ep->ep_state));
 
@@ -197,6 +197,13 @@ json_t *report_json(const struct eptsim_result *r)
 			bad |= json_object_set_new(st, "process", json_integer(r->er_stop.st_proc));
 			bad |= json_object_set_new(st, "ip", json_integer((json_int_t)r->er_stop.st_ip));
 		}
+	}
+	if (r->er_cfg.source.kind == CFG_SOURCE_TRACE) {
+		v = json_pack("{s:s, s:s, s:I, s:b}", "path", r->er_cfg.source.trace,
+			      "format", r->er_trace_format,
+			      "records", (json_int_t)r->er_trace_records,
+			      "mapped_on_demand", r->er_trace_demand);
+		bad |= !v || json_object_set_new(root, "trace", v);
 	}
 	v = counters_json(r->er_ctr);
 	bad |= !v || json_object_set_new(root, "counters", v);

@@ -25,6 +25,7 @@ struct eptsim_cpu {
 
 /* one process of a program source at the end */
 struct eptsim_proc {
+	char ep_name[CFG_PATH_MAX];     /* the program (a replay: as the trace names it) */
 	int ep_state;           /* enum proc_state */
 	int ep_exit_code;
 	int ep_signal;
@@ -46,6 +47,10 @@ struct eptsim_result {
 	struct eptsim_proc *er_procs;
 	uint64_t *er_samples;   /* er_nsamples rows of SIM_NCOUNTERS */
 	size_t er_nsamples;
+	/* source.kind "trace": its format, the records replayed */
+	char er_trace_format[16];
+	uint64_t er_trace_records;
+	bool er_trace_demand;
 	/* a VM run with report.native_baseline: the same workload natively */
 	bool er_has_native;
 	enum eptsim_status er_native_status;

@@ -13,6 +13,8 @@
 #include "kernel-model/vm_pageout.h"
 #include "sim/proc/proc.h"
 #include "sim/synth.h"
+#include "sim/replay.h"
+#include "traces/trace.h"
 
 const char *const sim_ctr_names[SIM_NCOUNTERS] = {
 #define SIM_CTR_NAME(id, name, doc) name,
@@ -316,8 +318,17 @@ static int sim_init_as(struct sim *s, const struct cfg *c, bool quiet,
 		s->s_gk.vk_gpa = host_gpa;
 		s->s_gk.vk_gpa_ctx = &s->s_host;
 	}
-	if (c->source.kind == CFG_SOURCE_PROGRAM) {
-		rc = sim_procs_init(s, err);
+	if (c->source.kind == CFG_SOURCE_PROGRAM && c->record[0] && !quiet) {
+		rc = tr_writer_open(&s->s_rec, c->record, (enum tr_compress)c->record_compression,
+				    (unsigned)c->cpus, 0, err);
+		if (rc < 0) {
+			sim_fini(s);
+			return rc;
+		}
+	}
+	if (c->source.kind == CFG_SOURCE_PROGRAM || c->source.kind == CFG_SOURCE_TRACE) {
+		rc = c->source.kind == CFG_SOURCE_PROGRAM ? sim_procs_init(s, err)
+							  : replay_init(s, err);
 		if (rc < 0) {
 			sim_fini(s);
 			return rc;
@@ -385,6 +396,9 @@ void sim_fini(struct sim *s)
 	s->s_cur = NULL;
 	s->s_host.h_cur = NULL;
 	s->s_host.h_vm = NULL;
+	tr_writer_abort(s->s_rec);      /* not closed by sim_run: unfinished */
+	s->s_rec = NULL;
+	replay_fini(s);
 	for (size_t i = 0; i < s->s_nprocs; i++)
 		proc_fini(&s->s_procs[i]);
 	free(s->s_procs);
@@ -824,7 +838,7 @@ static int copy_walk(struct sim *s, uint64_t addr, uint64_t len, bool write)
  * line.  An address the process may not access fails the copy (EFAULT)
  * before anything is touched.  0, 1 (the run ended), -EFAULT, -ENOMEM.
  */
-int sim_copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool write)
+static int copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool write)
 {
 	int rc = 0;
 
@@ -838,6 +852,24 @@ int sim_copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool w
 		rc = sim_access(s, vc, line < addr ? addr : line, write ? MMU_WRITE : MMU_READ);
 	s->s_user = true;
 	return rc;
+}
+
+int sim_copy(struct sim *s, struct vcpu *vc, uint64_t addr, uint64_t len, bool write)
+{
+	int rc = copy(s, vc, addr, len, write);
+
+	if (s->s_rec)
+		sim_record(s, &(struct tr_rec){ .kind = TR_COPY, .addr = addr, .len = len,
+						.flag = write, .res = rc });
+	return rc;
+}
+
+void sim_record(struct sim *s, const struct tr_rec *r)
+{
+	if (s->s_rec_rc == 0 && (s->s_rec_rc = tr_write(s->s_rec, r, &s->s_rec_err)) < 0) {
+		tr_writer_abort(s->s_rec);
+		s->s_rec = NULL;
+	}
 }
 
 /*
@@ -979,7 +1011,7 @@ int sim_mark(struct sim *s, struct vcpu *vc)
  * tables; with PCIDs, p's own PCID, flushed only if a shootdown left it
  * stale on this CPU (bit 63 says not to flush otherwise).
  */
-static void switch_to(struct sim *s, struct vcpu *vc, struct proc *p)
+void sim_switch_to(struct sim *s, struct vcpu *vc, struct proc *p)
 {
 	const uint64_t bit = UINT64_C(1) << vc->vc_id;
 	uint64_t cr3 = p->p_vs.vs_pmap.pm_root;
@@ -1019,7 +1051,7 @@ static struct proc *pick(struct sim *s, struct vcpu *vc)
 		if (p->p_cpu != i || !proc_alive(p))
 			continue;
 		if (p != cur)
-			switch_to(s, vc, p);
+			sim_switch_to(s, vc, p);
 		s->s_cpu_slice[i] = 0;
 		return p;
 	}
@@ -1047,6 +1079,25 @@ static bool alone(const struct sim *s, unsigned i)
 	return n == 1;
 }
 
+void sim_sched_init(struct sim *s)
+{
+	const struct cfg *c = s->s_cfg;
+
+	for (unsigned i = 0; i < s->s_vm.vm_nvcpus; i++) {
+		uint16_t pcid;
+		struct vmspace *vs = first_as(s, i, &pcid);
+
+		s->s_cpu_proc[i] = NULL;
+		for (size_t k = 0; k < s->s_nprocs; k++)
+			if (&s->s_procs[k].p_vs == vs && s->s_procs[k].p_cpu == i)
+				s->s_cpu_proc[i] = &s->s_procs[k];
+		/* CR3 holds it, but nothing of it is cached until the CPU runs it: no shootdowns */
+		s->s_cpu_as[i] = NULL;
+	}
+	s->s_next_sample = c->report.sample_every ? c->report.sample_every : UINT64_MAX;
+	next_mark(s);
+}
+
 /*
  * run_programs - the CPUs in turn, each running its process for a
  * quantum of instructions (bounded by what is left of the timeslice when
@@ -1061,31 +1112,24 @@ static int run_programs(struct sim *s, struct eptsim_error *err)
 	unsigned live = n;
 	int rc = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		uint16_t pcid;
-		struct vmspace *vs = first_as(s, i, &pcid);
-
-		s->s_cpu_proc[i] = NULL;
-		for (size_t k = 0; k < s->s_nprocs; k++)
-			if (&s->s_procs[k].p_vs == vs && s->s_procs[k].p_cpu == i)
-				s->s_cpu_proc[i] = &s->s_procs[k];
-		/* CR3 holds it, but nothing of it is cached until the CPU runs it: no shootdowns */
-		s->s_cpu_as[i] = NULL;
-	}
-	s->s_next_sample = c->report.sample_every ? c->report.sample_every : UINT64_MAX;
-	next_mark(s);
+	sim_sched_init(s);
 	while (live > 0 && rc == 0) {
 		live = 0;
 		for (unsigned i = 0; i < n && rc == 0; i++) {
 			struct vcpu *vc = &s->s_vm.vm_vcpus[i];
-			struct proc *p;
+			struct proc *p, *was;
 			uint64_t budget = c->quantum, left;
 
 			if (vc->vc_state == VCPU_HALTED)
 				continue;
 			s->s_cur = vc;
 			s->s_host.h_cur = vc;
+			was = s->s_cpu_proc[i];
 			p = pick(s, vc);
+			if (s->s_rec)
+				sim_record(s, &(struct tr_rec){
+					.kind = p ? TR_TURN : TR_HALT, .cpu = (uint16_t)i,
+					.proc = p ? p->p_id : 0, .flag = p && p != was });
 			if (!p) {
 				vmx_halt(vc);
 				continue;
@@ -1129,12 +1173,20 @@ int sim_run(struct sim *s, struct eptsim_error *err)
 	unsigned live = n;
 	int rc;
 
-	if (c->source.kind == CFG_SOURCE_PROGRAM) {
+	if (c->source.kind == CFG_SOURCE_PROGRAM || c->source.kind == CFG_SOURCE_TRACE) {
 		s->s_stop.st_status = EPTSIM_COMPLETED;
 		s->s_stop.st_proc = -1;
-		rc = run_programs(s, err);
+		rc = c->source.kind == CFG_SOURCE_PROGRAM ? run_programs(s, err) : replay_run(s, err);
 		if (rc < 0)
 			return rc;
+		if (s->s_rec_rc == 0 && s->s_rec) {
+			s->s_rec_rc = tr_writer_close(s->s_rec, &s->s_rec_err);
+			s->s_rec = NULL;
+		}
+		if (s->s_rec_rc < 0) {
+			*err = s->s_rec_err;
+			return s->s_rec_rc;
+		}
 		goto end;
 	}
 	st = malloc(sizeof(*st));

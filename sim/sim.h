@@ -52,6 +52,9 @@ struct sim_stop {
 };
 
 struct proc;
+struct replay;
+struct tr_writer;
+struct tr_rec;
 
 struct sim {
 	const struct cfg *s_cfg;
@@ -75,6 +78,11 @@ struct sim {
 	struct sim_stop s_kill; /* programs: the first process killed (st_status EPTSIM_KILLED) */
 	bool s_user;            /* accesses are made in user mode (false: copyin/copyout) */
 	size_t s_next_ev;       /* the next of cfg.events to happen */
+	/* recording (cfg record): the native trace being written; its first error */
+	struct tr_writer *s_rec;
+	int s_rec_rc;
+	struct eptsim_error s_rec_err;
+	struct replay *s_rp;    /* source.kind "trace": the replay (sim/replay.c) */
 	/* observe the machine after every access and every event (tests, tools); NULL: none */
 	void (*s_step)(void *ctx, struct sim *s);
 	void *s_step_ctx;
@@ -151,6 +159,21 @@ void sim_shoot(struct sim *s, const struct vmspace *vs, uint64_t *stale,
  * (a shootdown may have reloaded CR3).
  */
 void sim_charge(struct sim *s, struct vcpu *vc);
+
+/*
+ * sim_record - append `r` to the trace being recorded (s_rec, not NULL).
+ * A write error is kept in s_rec_rc/s_rec_err, recording stops, and
+ * sim_run fails with it at the end.
+ */
+void sim_record(struct sim *s, const struct tr_rec *r);
+
+/*
+ * sim_switch_to - the kernel on `vc` switches from the process it ran to
+ * `p` (see sim.c); sim_sched_init - the CPUs before the first turn: each
+ * holds its first process's tables, nothing of it cached yet.
+ */
+void sim_switch_to(struct sim *s, struct vcpu *vc, struct proc *p);
+void sim_sched_init(struct sim *s);
 
 /* sim_vs_init - an empty process address space in the guest kernel (vmspace_init) */
 int sim_vs_init(struct sim *s, struct vmspace *vs) MUST_CHECK;

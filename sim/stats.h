@@ -45,6 +45,7 @@
 	X(ZERO_FILLS, "faults.zero_fill", "pages zero-filled on first touch")  \
 	X(PT_ALLOCS, "faults.pt_pages", "page-table pages allocated by faults") \
 	X(SEGV, "faults.segv", "accesses that killed the process with SIGSEGV") \
+	X(DEMAND_MAPS, "faults.demand_maps", "a trace without address-space events (lackey, ChampSim): 2 MiB regions the guest kernel mapped read/write/execute at their first access") \
 	X(HOST_FILLS, "faults.ept_fills", "EPT entries the host made after an EPT violation") \
 	X(VM_ENTRIES, "vmx.entries", "VM entries")                            \
 	X(VM_EXITS, "vmx.exits.total", "VM exits, all reasons")                      \

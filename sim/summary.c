@@ -109,7 +109,7 @@ static void procs_rows(const struct eptsim_result *res, FILE *f)
 {
 	for (size_t i = 0; i < res->er_nprocs; i++) {
 		const struct eptsim_proc *ep = &res->er_procs[i];
-		const char *prog = res->er_cfg.procs[i].cp_program;
+		const char *prog = ep->ep_name;
 		const char *base = strrchr(prog, '/');
 		char n[32];
 

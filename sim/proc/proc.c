@@ -12,6 +12,7 @@
 #include "sim/rng.h"
 #include "sim/sim.h"
 #include "sim/x86/x86.h"
+#include "traces/trace.h"
 
 /* the largest program file eptsim reads */
 #define PROC_FILE_MAX (UINT64_C(1) << 30)
@@ -162,11 +163,20 @@ static uint32_t blk_count(struct proc *p, uint64_t addr, uint32_t size, uint32_t
 
 /* ---- the hooks ------------------------------------------------------------ */
 
-/* retire - `n` instructions of `p` executed (negative: taken back) */
-static void retire(struct proc *p, int64_t n)
+/* rec - record `r` if the run is recorded */
+static inline void rec(struct proc *p, const struct tr_rec *r)
+{
+	if (unlikely(p->p_sim->s_rec != NULL))
+		sim_record(p->p_sim, r);
+}
+
+void proc_retire(struct proc *p, int64_t n)
 {
 	struct vcpu *vc = p->p_vc;
 
+	if (n == 0)
+		return;
+	rec(p, &(struct tr_rec){ .kind = TR_INSNS, .n = n });
 	p->p_insns += (uint64_t)n;
 	p->p_turn_insns += (uint64_t)n;
 	vc->vc_ctr[CTR_INSTRUCTIONS] += (uint64_t)n;
@@ -177,6 +187,8 @@ void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip, bool mem)
 {
 	struct sim *s = p->p_sim;
 
+	rec(p, &(struct tr_rec){ .kind = TR_KILL, .prot = (uint32_t)sig, .addr = va,
+				 .len = ip, .flag = mem });
 	p->p_state = PROC_KILLED;
 	p->p_signal = sig;
 	p->p_fault_va = va;
@@ -188,7 +200,100 @@ void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip, bool mem)
 			.st_cpu = p->p_vc->vc_id, .st_proc = (int)p->p_id,
 			.st_signal = sig, .st_ip = ip,
 		};
-	uc_emu_stop(p->p_uc);
+	if (p->p_uc)
+		uc_emu_stop(p->p_uc);
+}
+
+void proc_exit(struct proc *p, uint64_t code)
+{
+	rec(p, &(struct tr_rec){ .kind = TR_EXIT, .addr = code });
+	p->p_state = PROC_EXITED;
+	p->p_exit_code = (int)(code & 0xff);
+	if (p->p_uc)
+		uc_emu_stop(p->p_uc);
+}
+
+int proc_access(struct proc *p, uint64_t va, uint32_t size, enum mmu_acc acc,
+		uint64_t *fault_va)
+{
+	struct vcpu *vc = p->p_vc;
+	int rc;
+
+	vc->vc_ctr[CTR_ACCESSES]++;
+	vc->vc_ctr[acc == MMU_WRITE ? CTR_WRITES : acc == MMU_READ ? CTR_READS : CTR_FETCHES]++;
+	rec(p, &(struct tr_rec){ .kind = acc == MMU_WRITE ? TR_WRITE : acc == MMU_READ ? TR_READ : TR_FETCH,
+				 .addr = va, .size = size });
+	*fault_va = va;
+	rc = sim_access(p->p_sim, vc, va, acc);
+	if (likely(rc == 0) && unlikely((va & PAGE_MASK) + (uint64_t)size > PAGE_SIZE)) {
+		*fault_va = (va | PAGE_MASK) + 1;
+		rc = sim_access(p->p_sim, vc, *fault_va, acc);
+	}
+	return rc;
+}
+
+void proc_sys_enter(struct proc *p, uint64_t nr, bool known)
+{
+	struct vcpu *vc = p->p_vc;
+	const size_t i = nr < PROC_NSYS ? nr : PROC_NSYS;
+
+	rec(p, &(struct tr_rec){ .kind = TR_SYSCALL, .addr = nr, .flag = known });
+	vc->vc_ctr[CTR_SYSCALLS]++;
+	vc->vc_ctr[CTR_CYC_KERNEL] += p->p_sim->s_cfg->machine.cycles.syscall;
+	p->p_sys[i]++;
+	if (!known) {
+		vc->vc_ctr[CTR_SYSCALLS_ENOSYS]++;
+		p->p_sys_enosys[i]++;
+	}
+}
+
+/* ---- the kernel model's operations on the address space, recorded ------- */
+
+/* rec_op - record kernel operation `kind` and its result */
+static int rec_op(struct proc *p, uint8_t kind, uint64_t addr, uint64_t len,
+		  uint32_t prot, bool flag, int64_t res)
+{
+	rec(p, &(struct tr_rec){ .kind = kind, .addr = addr, .len = len, .prot = prot,
+				 .flag = flag, .res = res });
+	return res < 0 ? (int)res : 0;
+}
+
+int proc_mmap(struct proc *p, uint64_t *addr, uint64_t len, uint32_t prot, bool fixed)
+{
+	const uint64_t want = *addr;
+	int rc = vmspace_mmap(&p->p_vs, addr, len, prot, fixed);
+
+	return rec_op(p, TR_MMAP, want, len, prot, fixed, rc < 0 ? rc : (int64_t)*addr);
+}
+
+int proc_munmap(struct proc *p, uint64_t addr, uint64_t len)
+{
+	return rec_op(p, TR_MUNMAP, addr, len, 0, false, vmspace_munmap(&p->p_vs, addr, len));
+}
+
+int proc_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint32_t prot)
+{
+	return rec_op(p, TR_MPROTECT, addr, len, prot, false,
+		      vmspace_mprotect(&p->p_vs, addr, len, prot));
+}
+
+int proc_madvise(struct proc *p, uint64_t addr, uint64_t len)
+{
+	return rec_op(p, TR_MADVISE, addr, len, 0, false,
+		      vmspace_madvise_dontneed(&p->p_vs, addr, len));
+}
+
+int proc_brk(struct proc *p, uint64_t want, uint64_t *cur)
+{
+	int rc = vmspace_brk(&p->p_vs, want, cur);
+
+	return rec_op(p, TR_BRK, want, 0, 0, false, rc < 0 ? rc : (int64_t)*cur);
+}
+
+void proc_brk_base(struct proc *p, uint64_t base)
+{
+	rec(p, &(struct tr_rec){ .kind = TR_BRK_BASE, .addr = base });
+	vmspace_set_brk_base(&p->p_vs, base);
 }
 
 /*
@@ -214,7 +319,7 @@ static void faulted(struct proc *p, int rc, uint64_t va, uint64_t ip, bool count
 	}
 	/* killed: the instructions of the block from the faulting one on did not retire */
 	if (counted)
-		retire(p, -(int64_t)(p->p_blk_ninsn -
+		proc_retire(p, -(int64_t)(p->p_blk_ninsn -
 				     blk_decode(p, p->p_blk_addr, p->p_blk_size, ip)));
 	proc_kill(p, SIGSEGV, va, ip, true);
 	s->s_stop.st_status = EPTSIM_COMPLETED;   /* the run goes on; s_kill remembers */
@@ -276,7 +381,7 @@ static void refuse_tsc(struct proc *p, uint64_t addr, uint32_t size)
 		ip += len;
 	}
 	(void)size;
-	retire(p, p->p_blk_tsc - 1);
+	proc_retire(p, p->p_blk_tsc - 1);
 	proc_kill(p, SIGILL, 0, ip, false);
 }
 
@@ -290,7 +395,6 @@ static void refuse_tsc(struct proc *p, uint64_t addr, uint32_t size)
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	struct proc *p = user;
-	struct vcpu *vc = p->p_vc;
 	uint64_t va;
 
 	if (unlikely(p->p_state != PROC_RUNNING))
@@ -308,13 +412,11 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		refuse_tsc(p, addr, size);
 		return;
 	}
-	retire(p, p->p_blk_ninsn);
+	proc_retire(p, p->p_blk_ninsn);
 	for (va = addr; va < addr + size; va = (va | PAGE_MASK) + 1) {
-		int rc;
+		uint64_t fva;
+		int rc = proc_access(p, va, 1, MMU_FETCH, &fva);
 
-		vc->vc_ctr[CTR_ACCESSES]++;
-		vc->vc_ctr[CTR_FETCHES]++;
-		rc = sim_access(p->p_sim, vc, va, MMU_FETCH);
 		if (unlikely(rc != 0)) {
 			faulted(p, rc, va, first_insn_into(p, addr, va), true);
 			return;
@@ -333,25 +435,19 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		     int64_t value, void *user)
 {
 	struct proc *p = user;
-	struct vcpu *vc = p->p_vc;
 	const enum mmu_acc acc = type == UC_MEM_WRITE ? MMU_WRITE : MMU_READ;
+	uint64_t fva;
 	int rc;
 
 	(void)value;
 	if (unlikely(p->p_state != PROC_RUNNING))
 		return;
-	vc->vc_ctr[CTR_ACCESSES]++;
-	vc->vc_ctr[acc == MMU_WRITE ? CTR_WRITES : CTR_READS]++;
-	rc = sim_access(p->p_sim, vc, addr, acc);
-	if (likely(rc == 0) && unlikely((addr & PAGE_MASK) + (uint64_t)size > PAGE_SIZE)) {
-		addr = (addr | PAGE_MASK) + 1;
-		rc = sim_access(p->p_sim, vc, addr, acc);
-	}
+	rc = proc_access(p, addr, (uint32_t)size, acc, &fva);
 	if (unlikely(rc != 0)) {
 		uint64_t ip = 0;
 
 		uc_reg_read(uc, UC_X86_REG_RIP, &ip);
-		faulted(p, rc, addr, ip, true);
+		faulted(p, rc, fva, ip, true);
 		return;
 	}
 	mark(p);
@@ -366,26 +462,23 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr,
 			  int size, int64_t value, void *user)
 {
 	struct proc *p = user;
-	struct vcpu *vc = p->p_vc;
 	enum mmu_acc acc = type == UC_MEM_WRITE_UNMAPPED ? MMU_WRITE
 			   : type == UC_MEM_FETCH_UNMAPPED ? MMU_FETCH
 							   : MMU_READ;
-	uint64_t ip = addr;
+	uint64_t ip = addr, fva;
 	int rc;
 
-	(void)size;
 	(void)value;
 	if (p->p_state != PROC_RUNNING)
 		return false;
 	if (acc != MMU_FETCH)
 		uc_reg_read(uc, UC_X86_REG_RIP, &ip);
-	vc->vc_ctr[CTR_ACCESSES]++;
-	vc->vc_ctr[acc == MMU_WRITE ? CTR_WRITES : acc == MMU_READ ? CTR_READS : CTR_FETCHES]++;
-	rc = sim_access(p->p_sim, vc, addr, acc);
+	/* a fetch: one page, as the block hook translates it */
+	rc = proc_access(p, addr, acc == MMU_FETCH || size <= 0 ? 1 : (uint32_t)size, acc, &fva);
 	ES_ASSERT(rc != 0, "va %#llx: mapped in the model but not in Unicorn",
 		  (unsigned long long)addr);
 	/* a fetch from nothing comes before any block of it was counted */
-	faulted(p, rc, addr, ip, acc != MMU_FETCH);
+	faulted(p, rc, fva, ip, acc != MMU_FETCH);
 	return false;
 }
 
@@ -420,7 +513,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 	if (p->p_state != PROC_RUNNING)
 		return;
 	/* a fault does not retire (a trap's RIP is past its instruction, which does) */
-	retire(p, -(int64_t)(p->p_blk_ninsn - blk_decode(p, p->p_blk_addr, p->p_blk_size, ip)));
+	proc_retire(p, -(int64_t)(p->p_blk_ninsn - blk_decode(p, p->p_blk_addr, p->p_blk_size, ip)));
 	proc_kill(p, sig, 0, ip, false);
 }
 
@@ -592,11 +685,11 @@ static int map_segments(struct proc *p, const uint8_t *file)
 		if (start < mapped) {
 			/* segments are ascending: only the last page mapped can be shared */
 			last |= sg->es_prot;
-			rc = vmspace_mprotect(&p->p_vs, mapped - PAGE_SIZE, PAGE_SIZE, last);
+			rc = proc_mprotect(p, mapped - PAGE_SIZE, PAGE_SIZE, last);
 			start = mapped;
 		}
 		if (rc == 0 && start < end) {
-			rc = vmspace_mmap(&p->p_vs, &start, end - start, sg->es_prot, true);
+			rc = proc_mmap(p, &start, end - start, sg->es_prot, true);
 			if (rc == 0)
 				rc = proc_uc_map(p, start, end - start);
 			last = sg->es_prot;
@@ -676,7 +769,7 @@ static int build_stack(struct proc *p, struct eptsim_error *err)
 	rc = elf_stack(&p->p_im, &a, p->p_stack_img, cap, &p->p_sp, &p->p_stack_len);
 	free(str);
 	ES_ASSERT(rc == 0, "stack image of %zu bytes does not fit", cap);
-	rc = vmspace_mmap(&p->p_vs, &lo, PROC_STACK_SIZE, VM_PROT_READ | VM_PROT_WRITE, true);
+	rc = proc_mmap(p, &lo, PROC_STACK_SIZE, VM_PROT_READ | VM_PROT_WRITE, true);
 	if (rc == 0)
 		rc = proc_uc_map(p, lo, PROC_STACK_SIZE);
 	if (rc == 0 && uc_mem_write(p->p_uc, p->p_sp, p->p_stack_img, p->p_stack_len) != UC_ERR_OK)
@@ -707,6 +800,43 @@ static int add_hooks(struct proc *p)
 	return e == UC_ERR_OK ? 0 : -ENOMEM;
 }
 
+/* vs_init - p's empty address space, whose shootdowns reach the CPUs */
+static int vs_init(struct proc *p, struct eptsim_error *err)
+{
+	int rc = sim_vs_init(p->p_sim, &p->p_vs);
+
+	if (rc < 0) {
+		cfg_errf(err, "cannot set up the address space of %s: %s", p->p_name,
+			 strerror(-rc));
+		return rc;
+	}
+	p->p_up_vs = true;
+	p->p_vs.vs_pmap.pm_inval = (struct pmap_inval){
+		.pi_ctx = p,
+		.pi_page = inval_page,
+		.pi_range = inval_range,
+		.pi_all = inval_all,
+	};
+	return 0;
+}
+
+int proc_init_replay(struct proc *p, struct sim *s, unsigned id, unsigned cpu,
+		     const char *name, struct eptsim_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->p_id = id;
+	p->p_sim = s;
+	p->p_cpu = cpu;
+	p->p_pcid = (uint16_t)(id + 1);
+	p->p_state = PROC_NEW;
+	p->p_name = strdup(name);
+	if (!p->p_name) {
+		cfg_errf(err, "the host ran out of memory");
+		return -ENOMEM;
+	}
+	return vs_init(p, err);
+}
+
 int proc_init(struct proc *p, struct sim *s, unsigned id, bool quiet,
 	      struct eptsim_error *err)
 {
@@ -725,6 +855,13 @@ int proc_init(struct proc *p, struct sim *s, unsigned id, bool quiet,
 	p->p_pcid = (uint16_t)(id + 1);
 	p->p_state = PROC_NEW;
 	rng_seed(p->p_rng, c->seed ^ (UINT64_C(0x9e3779b97f4a7c15) * (id + 1)));
+	p->p_name = strdup(cp->cp_program);
+	if (!p->p_name) {
+		cfg_errf(err, "the host ran out of memory");
+		return -ENOMEM;
+	}
+	rec(p, &(struct tr_rec){ .kind = TR_PROC, .proc = id, .cpu = (uint16_t)p->p_cpu,
+				 .name = p->p_name });
 	rc = read_file(cp->cp_program, PROC_FILE_MAX, &file, &len, "the program", err);
 	if (rc < 0)
 		return rc;
@@ -742,19 +879,9 @@ int proc_init(struct proc *p, struct sim *s, unsigned id, bool quiet,
 		rc = open_out(cp->cp_stderr, stderr, quiet, &p->p_errf, &p->p_own_err, err);
 	if (rc < 0)
 		goto out;
-	rc = sim_vs_init(s, &p->p_vs);
-	if (rc < 0) {
-		cfg_errf(err, "cannot set up the address space of %s: %s", cp->cp_program,
-			 strerror(-rc));
+	rc = vs_init(p, err);
+	if (rc < 0)
 		goto out;
-	}
-	p->p_up_vs = true;
-	p->p_vs.vs_pmap.pm_inval = (struct pmap_inval){
-		.pi_ctx = p,
-		.pi_page = inval_page,
-		.pi_range = inval_range,
-		.pi_all = inval_all,
-	};
 	rc = -ENOMEM;
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &p->p_uc) != UC_ERR_OK || add_hooks(p) < 0) {
 		cfg_errf(err, "cannot start the Unicorn engine for %s", cp->cp_program);
@@ -765,7 +892,7 @@ int proc_init(struct proc *p, struct sim *s, unsigned id, bool quiet,
 		cfg_errf(err, "%s: cannot map its segments: %s", cp->cp_program, strerror(-rc));
 		goto out;
 	}
-	vmspace_set_brk_base(&p->p_vs, p->p_im.ei_end);
+	proc_brk_base(p, p->p_im.ei_end);
 	rc = build_stack(p, err);
 	if (rc < 0)
 		goto out;
@@ -812,6 +939,8 @@ void proc_fini(struct proc *p)
 	}
 	p->p_up_vs = false;
 	free(p->p_blks);
+	free(p->p_name);
+	p->p_name = NULL;
 	free(p->p_in);
 	free(p->p_stack_img);
 	p->p_blks = NULL;

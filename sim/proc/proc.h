@@ -40,6 +40,7 @@
 #include "kernel-model/vm_fault.h"
 #include "sim/cfg.h"
 #include "sim/elf/elf.h"
+#include "sim/mmu/mmu.h"
 
 struct sim;
 struct vcpu;
@@ -67,8 +68,9 @@ struct proc_blk {
 };
 
 struct proc {
-	unsigned p_id;                  /* index in cfg.procs */
-	const struct cfg_proc *p_cfg;
+	unsigned p_id;                  /* index in cfg.procs (a replay: in the trace) */
+	const struct cfg_proc *p_cfg;   /* NULL for a replayed process */
+	char *p_name;                   /* the program, for the report */
 	struct sim *p_sim;
 	struct vmspace p_vs;
 	bool p_up_vs;
@@ -126,6 +128,44 @@ int proc_init(struct proc *p, struct sim *s, unsigned id, bool quiet,
 void proc_fini(struct proc *p);
 
 /*
+ * proc_init_replay - process `id` of a replayed trace, on vCPU `cpu`: an
+ * empty address space (the trace's records build it), no Unicorn engine.
+ * 0 or -ENOMEM (err says); on failure proc_fini cleans up.
+ */
+int proc_init_replay(struct proc *p, struct sim *s, unsigned id, unsigned cpu,
+		     const char *name, struct eptsim_error *err) MUST_CHECK;
+
+/*
+ * The kernel model's operations on p's address space, recorded in the
+ * run's trace when it is recorded (sim.h s_rec), with their results.
+ * A replay makes them through the same functions.
+ */
+int proc_mmap(struct proc *p, uint64_t *addr, uint64_t len, uint32_t prot, bool fixed) MUST_CHECK;
+int proc_munmap(struct proc *p, uint64_t addr, uint64_t len) MUST_CHECK;
+int proc_mprotect(struct proc *p, uint64_t addr, uint64_t len, uint32_t prot) MUST_CHECK;
+int proc_madvise(struct proc *p, uint64_t addr, uint64_t len) MUST_CHECK;
+int proc_brk(struct proc *p, uint64_t want, uint64_t *cur) MUST_CHECK;
+void proc_brk_base(struct proc *p, uint64_t base);
+
+/* proc_retire - `n` instructions of `p` executed on p_vc (negative: taken back) */
+void proc_retire(struct proc *p, int64_t n);
+
+/*
+ * proc_access - one access of `size` bytes at `va` by `p` on p_vc:
+ * counted, recorded, translated once per page it touches (at most two).
+ * 0, or sim_access's non-zero result with *fault_va the page refused.
+ */
+int proc_access(struct proc *p, uint64_t va, uint32_t size, enum mmu_acc acc,
+		uint64_t *fault_va) MUST_CHECK;
+
+/*
+ * proc_sys_enter - system call `nr` of `p` enters the kernel: counted,
+ * charged machine.cycles.syscall; `known`: eptsim serves it (else ENOSYS,
+ * counted by number).  Recorded.
+ */
+void proc_sys_enter(struct proc *p, uint64_t nr, bool known);
+
+/*
  * proc_count_code - tests: also count every instruction with a
  * per-instruction hook (p_code_insns), to check the block count.  Before
  * the first turn.  0 or -ENOMEM.
@@ -159,6 +199,9 @@ void proc_syscall(uc_engine *uc, void *user);
  * first kill is its status), Unicorn stopped.
  */
 void proc_kill(struct proc *p, int sig, uint64_t va, uint64_t ip, bool mem);
+
+/* proc_exit - `p` exits with `code` (exit, exit_group); recorded */
+void proc_exit(struct proc *p, uint64_t code);
 
 /*
  * proc_uc_map/proc_uc_unmap - mirror a change of the vm_map in Unicorn:

@@ -29,6 +29,7 @@
 #include "sim/proc/proc.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
+#include "traces/trace.h"
 
 enum {
 	SYS_read = 0, SYS_write = 1, SYS_mmap = 9, SYS_mprotect = 10,
@@ -199,9 +200,9 @@ static int64_t new_region(struct proc *p, uint64_t *addr, uint64_t len, uint32_t
 
 	if (fixed && (rc = proc_uc_unmap(p, *addr, len)) < 0)
 		return rc;
-	rc = vmspace_mmap(&p->p_vs, addr, len, prot, fixed);
+	rc = proc_mmap(p, addr, len, prot, fixed);
 	if (rc == 0 && (rc = proc_uc_map(p, *addr, len)) < 0 &&
-	    vmspace_munmap(&p->p_vs, *addr, len) < 0)
+	    proc_munmap(p, *addr, len) < 0)
 		rc = -ENOMEM;   /* the map must not hold what Unicorn lacks */
 	return rc;
 }
@@ -231,7 +232,7 @@ static int64_t sys_munmap(struct proc *p, uint64_t addr, uint64_t len)
 	len = page_len(len);
 	if ((addr & PAGE_MASK) || len == 0)
 		return -EINVAL;
-	rc = vmspace_munmap(&p->p_vs, addr, len);
+	rc = proc_munmap(p, addr, len);
 	if (rc == 0)
 		rc = proc_uc_unmap(p, addr, len);
 	return rc;
@@ -257,7 +258,7 @@ static int64_t sys_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t
 		return -EINVAL;
 	if (advice != MADV_DONTNEED || len == 0)
 		return 0;       /* a hint the model need not take */
-	rc = vmspace_madvise_dontneed(&p->p_vs, addr, len);
+	rc = proc_madvise(p, addr, len);
 	if (rc == 0)
 		rc = zero(p, addr, len);
 	return rc;
@@ -266,7 +267,7 @@ static int64_t sys_madvise(struct proc *p, uint64_t addr, uint64_t len, uint64_t
 static int64_t sys_brk(struct proc *p, uint64_t want)
 {
 	uint64_t old = p->p_vs.vs_brk, cur = old, lo, hi;
-	int rc = vmspace_brk(&p->p_vs, want, &cur);
+	int rc = proc_brk(p, want, &cur);
 
 	if (rc < 0)
 		return rc;
@@ -275,7 +276,7 @@ static int64_t sys_brk(struct proc *p, uint64_t want)
 	hi = page_len(old < cur ? cur : old);
 	if (lo < hi && cur > old && proc_uc_map(p, lo, hi - lo) < 0) {
 		/* Unicorn has no room: the break stays where it was, in the map too */
-		rc = vmspace_brk(&p->p_vs, old, &cur);
+		rc = proc_brk(p, old, &cur);
 		return rc < 0 ? rc : (int64_t)old;
 	}
 	if (lo < hi && cur < old)
@@ -408,14 +409,6 @@ static int64_t sys_uname(struct proc *p, uint64_t buf, int *end)
 	return put_user(p, buf, u, sizeof(u), end);
 }
 
-/* exit_proc - exit and exit_group: the process ends (threads are not modelled: the same) */
-static void exit_proc(struct proc *p, uint64_t code)
-{
-	p->p_state = PROC_EXITED;
-	p->p_exit_code = (int)(code & 0xff);
-	uc_emu_stop(p->p_uc);
-}
-
 /* dispatch - system call `nr` with arguments a[0..5] */
 static int64_t dispatch(struct proc *p, uint64_t nr, const uint64_t *a, int *end, bool *known)
 {
@@ -438,8 +431,7 @@ static int64_t dispatch(struct proc *p, uint64_t nr, const uint64_t *a, int *end
 	case SYS_mprotect:
 		if ((a[0] & PAGE_MASK) || (a[2] & ~(uint64_t)PROT_ALL))
 			return -EINVAL;
-		return page_len(a[1]) ? vmspace_mprotect(&p->p_vs, a[0], page_len(a[1]),
-							 (uint32_t)a[2]) : 0;
+		return page_len(a[1]) ? proc_mprotect(p, a[0], page_len(a[1]), (uint32_t)a[2]) : 0;
 	case SYS_madvise:
 		return sys_madvise(p, a[0], a[1], a[2]);
 	case SYS_brk:
@@ -448,7 +440,7 @@ static int64_t dispatch(struct proc *p, uint64_t nr, const uint64_t *a, int *end
 		return sys_mremap(p, a, end);
 	case SYS_exit:
 	case SYS_exit_group:
-		exit_proc(p, a[0]);
+		proc_exit(p, a[0]);  /* threads are not modelled: exit is exit_group */
 		return 0;
 	case SYS_arch_prctl:
 		return sys_arch_prctl(p, a[0], a[1], end);
@@ -477,20 +469,20 @@ void proc_syscall(uc_engine *uc, void *user)
 	uint64_t r[7];
 	int64_t ret;
 	int end = 0;
-	bool known;
+	bool known, named;
 
 	if (p->p_state != PROC_RUNNING)
 		return;
 	for (int i = 0; i < 7; i++)
 		uc_reg_read(uc, regs[i], &r[i]);
-	vc->vc_ctr[CTR_SYSCALLS]++;
-	vc->vc_ctr[CTR_CYC_KERNEL] += p->p_sim->s_cfg->machine.cycles.syscall;
-	p->p_sys[r[0] < PROC_NSYS ? r[0] : PROC_NSYS]++;
+	/* eptsim serves exactly the calls it has names for */
+	named = proc_sys_name(r[0] < PROC_NSYS ? (unsigned)r[0] : PROC_NSYS) != NULL;
+	proc_sys_enter(p, r[0], named);
 	ret = dispatch(p, r[0], r + 1, &end, &known);
-	if (!known) {
-		vc->vc_ctr[CTR_SYSCALLS_ENOSYS]++;
-		p->p_sys_enosys[r[0] < PROC_NSYS ? r[0] : PROC_NSYS]++;
-	}
+	ES_ASSERT(known == named, "system call %llu: served %d, named %d",
+		  (unsigned long long)r[0], known, named);
+	if (unlikely(p->p_sim->s_rec != NULL))
+		sim_record(p->p_sim, &(struct tr_rec){ .kind = TR_SYSRET });
 	sim_charge(p->p_sim, vc);
 	if (end != 0) {
 		if (end < 0)
