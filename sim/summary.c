@@ -147,10 +147,18 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 			: res->er_stop.st_acc == MMU_FETCH ? "fetch" : "read",
 			(unsigned long long)res->er_stop.st_va, res->er_stop.st_cpu);
 	fputc('\n', f);
+	if (c->source.kind == CFG_SOURCE_TRACE) {
+		fprintf(f, "trace: %s, %s, %s records", c->source.trace, res->er_trace_format,
+			with_commas(res->er_trace_records, a, sizeof(a)));
+		if (res->er_trace_demand)
+			fprintf(f, "; no address-space events: memory mapped on demand, %s regions of 2 MiB",
+				with_commas(k[CTR_DEMAND_MAPS], b, sizeof(b)));
+		fputc('\n', f);
+	}
 	procs_rows(res, f);
 	fputc('\n', f);
 
-	if (c->source.kind == CFG_SOURCE_PROGRAM) {
+	if (c->source.kind != CFG_SOURCE_SYNTHETIC) {
 		snprintf(extra, sizeof(extra), "%8s cycles per instruction",
 			 ratio(k[CTR_CYCLES], k[CTR_INSTRUCTIONS], 1, a, sizeof(a)));
 		row(f, "instructions", k[CTR_INSTRUCTIONS], extra);
