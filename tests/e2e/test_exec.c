@@ -40,24 +40,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static const char *programs_dir(void)
-{
-	const char *d = getenv("EPTSIM_PROGRAMS");
-
-	return d && *d ? d : "build/programs";
-}
-
-/* prog_path - $EPTSIM_PROGRAMS/NAME as an absolute path (malloc'd) */
-static char *prog_path(const char *name)
-{
-	char *rel = tl_path(programs_dir(), name), *abs = realpath(rel, NULL);
-
-	if (!abs)
-		fail_msg("%s: %s (is the program built?)", rel, strerror(errno));
-	free(rel);
-	return abs;
-}
-
 /* expected_out - tests/programs/NAME.out */
 static char *expected_out(const char *name)
 {
@@ -69,16 +51,6 @@ static char *expected_out(const char *name)
 	if (!t)
 		fail_msg("%s: missing: every test program needs its expected output", p);
 	return t;
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-
-	if (!j)
-		fail_msg("%s:%d: %s", path, e.line, e.text);
-	return j;
 }
 
 /* get - the member at a dotted path of `j` ("processes" arrays by index: "processes.0.state") */
@@ -206,7 +178,7 @@ static void exec_prog(struct tl_run *r, const char *name, const char *report,
 		      const char *const *sets)
 {
 	const char *args[32] = { "exec", "-q", "-o", report };
-	char *path = prog_path(name);
+	char *path = tl_prog_path(name);
 	size_t n = 4;
 
 	if (strcmp(name, "stdin") == 0) {
@@ -232,7 +204,7 @@ static const char *const vm_sets[] = { "vm.enabled=true", "report.native_baselin
  */
 static void check_program(const char *name, bool vm, const char *dir)
 {
-	char *report = tl_path(dir, "r.json"), *path = prog_path(name);
+	char *report = tl_path(dir, "r.json"), *path = tl_prog_path(name);
 	char *want = expected_out(name);
 	char what[128];
 	struct native nat;
@@ -254,7 +226,7 @@ static void check_program(const char *name, bool vm, const char *dir)
 	/* -q: the program's own standard error only, the same as natively */
 	assert_same_text(what, r.err, nat.err);
 
-	rep = load(report);
+	rep = tl_load(report);
 	assert_str_at(rep, "status.state", "completed");
 	assert_int_equal(json_array_size(get(rep, "processes")), 1);
 	assert_str_at(rep, "processes.0.program", path);
@@ -341,7 +313,7 @@ static void twice(const char *name, bool baseline, const char *dir)
 	}
 	assert_same_file(a, b);
 	if (baseline) {
-		json_t *rep = load(a);
+		json_t *rep = tl_load(a);
 
 		assert_str_at(rep, "overhead.native_status", "completed");
 		json_decref(rep);
@@ -378,7 +350,7 @@ static char *multi_workload(const char *dir)
 			     "{ \"name\": \"three\", \"cpus\": 2, \"timeslice\": 50000,\n"
 			     "  \"source\": { \"kind\": \"program\" },\n  \"processes\": [");
 	for (size_t i = 0; i < 3; i++) {
-		char *p = prog_path(multi_progs[i]);
+		char *p = tl_prog_path(multi_progs[i]);
 
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 				      "%s\n    { \"program\": \"%s\", \"stdout\": \"%s.txt\", \"cpu\": %d }",
@@ -401,7 +373,7 @@ static json_t *run_multi(const char *dir, const char *w, const char *report, con
 	/* every program's output went to its file */
 	assert_string_equal(r.out, "");
 	tl_run_free(&r);
-	return load(report);
+	return tl_load(report);
 }
 
 static void multi_process_reports_are_byte_identical(void **state)
@@ -470,7 +442,7 @@ static void check_segv(json_t *rep, long long ip)
 static void segv_is_reported_at_the_faulting_store(void **state)
 {
 	char *dir = tl_tmpdir();
-	char *report = tl_path(dir, "r.json"), *path = prog_path("segv");
+	char *report = tl_path(dir, "r.json"), *path = tl_prog_path("segv");
 	char *want = expected_out("segv");
 	long long ip = symbol(path, "segv_here");
 	struct native nat;
@@ -492,7 +464,7 @@ static void segv_is_reported_at_the_faulting_store(void **state)
 	assert_has("eptsim exec segv: stderr", r.err, "SIGSEGV");
 	assert_has("eptsim exec segv: stderr", r.err, "0x7000deadbeef");
 	tl_run_free(&r);
-	rep = load(report);
+	rep = tl_load(report);
 	check_segv(rep, ip);
 	json_decref(rep);
 
@@ -501,7 +473,7 @@ static void segv_is_reported_at_the_faulting_store(void **state)
 	assert_int_equal(r.status, 1);
 	assert_same_text("eptsim exec segv in a VM", r.out, want);
 	tl_run_free(&r);
-	rep = load(report);
+	rep = tl_load(report);
 	check_segv(rep, ip);
 	json_decref(rep);
 
@@ -514,7 +486,7 @@ static void segv_is_reported_at_the_faulting_store(void **state)
 	assert_same_text("eptsim exec segv 2", r.out, nat.out);
 	tl_run_free(&r);
 	native_free(&nat);
-	rep = load(report);
+	rep = tl_load(report);
 	check_segv(rep, ip);
 	json_decref(rep);
 
@@ -548,7 +520,7 @@ static void unsupported_system_calls_are_counted_by_number(void **state)
 			 "clock_gettime: ok\ngetrandom: 24 bytes\n"
 			 "ioctl TIOCGWINSZ on stdout: -1, ENOTTY\n");
 	tl_run_free(&r);
-	rep = load(report);
+	rep = tl_load(report);
 	uns = get(rep, "processes.0.unsupported_syscalls");
 	assert_true(json_is_object(uns));
 	assert_int_equal(json_object_size(uns), 2);
@@ -639,7 +611,7 @@ static void processes_share_vcpus_and_pcids_keep_their_entries(void **state)
 static void relative_paths_resolve_against_the_workload(void **state)
 {
 	char *dir = tl_tmpdir();
-	char *prog = prog_path("stdin"), *in = realpath(STDIN_FILE, NULL);
+	char *prog = tl_prog_path("stdin"), *in = realpath(STDIN_FILE, NULL);
 	char *sub = tl_path(dir, "sub"), *lp, *li, *w, *rp = tl_path(dir, "r.json");
 	struct tl_run r;
 	json_t *rep;
@@ -664,7 +636,7 @@ static void relative_paths_resolve_against_the_workload(void **state)
 		free(want);
 	}
 	tl_run_free(&r);
-	rep = load(rp);
+	rep = tl_load(rp);
 	assert_str_at(rep, "processes.0.program", "sub/prog");
 	json_decref(rep);
 	free(lp);
@@ -793,7 +765,7 @@ static uint64_t le(const unsigned char *b, unsigned n)
 /* make_inputs - the files of the bad cases in `dir` */
 static void make_inputs(const char *dir, const char *progs)
 {
-	char *sweep = prog_path("sweep");
+	char *sweep = tl_prog_path("sweep");
 	size_t len, i;
 	unsigned char *img = (unsigned char *)tl_read(sweep, &len);
 	unsigned char *copy;
@@ -841,7 +813,7 @@ static void make_inputs(const char *dir, const char *progs)
 static void bad_programs_and_workloads_exit_2_naming_file_and_place(void **state)
 {
 	char *dir = tl_tmpdir();
-	char *progs = realpath(programs_dir(), NULL);
+	char *progs = realpath(tl_programs_dir(), NULL);
 
 	(void)state;
 	assert_non_null(progs);

@@ -22,16 +22,6 @@ static long long counter(json_t *report, const char *name)
 	return tl_counter(report, name);
 }
 
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-
-	if (!j)
-		fail_msg("%s:%d: %s", path, e.line, e.text);
-	return j;
-}
-
 static void run_ok(const char *const *args, int want)
 {
 	struct tl_run r;
@@ -92,7 +82,7 @@ static void report_config_reproduces_the_run(void **state)
 					 "--set", pat, "--set", "source.accesses=20000",
 					 "--set", "source.write_fraction=0.123456789",
 					 "--set", "source.zipf_s=1.1", NULL }, 0);
-		rep = load(a);
+		rep = tl_load(a);
 		assert_int_equal(json_dump_file(json_object_get(rep, "config"), c,
 						JSON_INDENT(2) | JSON_REAL_PRECISION(17)), 0);
 		json_decref(rep);
@@ -177,7 +167,7 @@ static void presets_change_the_cycles_and_the_breakdown_adds_up(void **state)
 		snprintf(set, sizeof(set), "machine.preset=%s", presets[i]);
 		run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", rp,
 					 "--set", set, NULL }, 0);
-		r = load(rp);
+		r = tl_load(rp);
 		total[i] = breakdown_adds_up(json_object_get(r, "counters"));
 		cpus = json_object_get(r, "cpus");
 		assert_int_equal(json_array_size(cpus), 2);
@@ -240,7 +230,7 @@ static void counts_match_the_paging_model(void **state)
 
 	(void)state;
 	run_ok((const char *[]){ "run", wp, "-q", "-o", rp, NULL }, 0);
-	r = load(rp);
+	r = tl_load(rp);
 	assert_int_equal(counter(r, "accesses"), acc);
 	assert_int_equal(counter(r, "reads"), acc);
 	assert_int_equal(counter(r, "writes"), 0);
@@ -301,7 +291,7 @@ static void walk_caches_off_read_every_level(void **state)
 				 "--set", "machine.pt_cache.entries=0",
 				 "--set", "vm.enabled=false", "--set", "cpus=1",
 				 NULL }, 0);
-	r = load(rp);
+	r = tl_load(rp);
 	assert_int_equal(counter(r, "walks.count"), 2 * 64);
 	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 4 + 63 * 8);
 	assert_int_equal(counter(r, "walks.psc_hits"), 0);
@@ -340,7 +330,7 @@ static void la57_machine_walks_five_levels(void **state)
 				 "--set", "machine.walk_cache.pd.entries=0",
 				 "--set", "vm.enabled=false", "--set", "cpus=1",
 				 NULL }, 0);
-	r = load(rp);
+	r = tl_load(rp);
 	assert_int_equal(counter(r, "walks.count"), 2 * 64);
 	assert_int_equal(counter(r, "walks.mem_refs"), 1 + 5 + 63 * 10);
 	assert_int_equal(counter(r, "faults.pt_pages"), 4);
@@ -371,7 +361,7 @@ static void writes_that_fault_fill_dirty_entries(void **state)
 				 "--set", "source.accesses=16",
 				 "--set", "source.write_fraction=1",
 				 "--set", "vm.enabled=false", "--set", "cpus=1", NULL }, 0);
-	r = load(rp);
+	r = tl_load(rp);
 	assert_int_equal(counter(r, "writes"), 16);
 	assert_int_equal(counter(r, "faults.page"), 8);
 	assert_int_equal(counter(r, "walks.assists"), 0);
@@ -394,7 +384,7 @@ static void samples_every_n_accesses(void **state)
 	run_ok((const char *[]){ "run", "workloads/default.json", "-q", "-o", rp,
 				 "--set", "source.accesses=10500",
 				 "--set", "report.sample_every=1000", NULL }, 0);
-	r = load(rp);
+	r = tl_load(rp);
 	s = json_object_get(r, "samples");
 	assert_int_equal(json_integer_value(json_object_get(s, "every")), 1000);
 	cols = json_object_get(s, "columns");
@@ -437,7 +427,7 @@ static void out_of_memory_exits_1_with_a_report(void **state)
 	assert_non_null(strstr(run.err, "ended abnormally: out_of_memory"));
 	assert_non_null(strstr(run.out, "status: out_of_memory"));
 	tl_run_free(&run);
-	r = load(rp);
+	r = tl_load(rp);
 	st = json_object_get(r, "status");
 	assert_string_equal(json_string_value(json_object_get(st, "state")),
 			    "out_of_memory");
@@ -451,7 +441,7 @@ static void out_of_memory_exits_1_with_a_report(void **state)
 	tl_run(&run, NULL, args);
 	assert_int_equal(run.status, 1);
 	tl_run_free(&run);
-	r = load(rp);
+	r = tl_load(rp);
 	assert_int_equal(counter(r, "memory.data_frames"), 256 - 1 - 4);
 	assert_true(counter(r, "vmx.exits.ept_violation") > 0);
 	json_decref(r);

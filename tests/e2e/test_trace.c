@@ -40,33 +40,6 @@
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static const char *programs_dir(void)
-{
-	const char *d = getenv("EPTSIM_PROGRAMS");
-
-	return d && *d ? d : "build/programs";
-}
-
-static char *prog_path(const char *name)
-{
-	char *rel = tl_path(programs_dir(), name), *abs = realpath(rel, NULL);
-
-	if (!abs)
-		fail_msg("%s: %s (is the program built?)", rel, strerror(errno));
-	free(rel);
-	return abs;
-}
-
-static json_t *load(const char *path)
-{
-	json_error_t e;
-	json_t *j = json_load_file(path, 0, &e);
-
-	if (!j)
-		fail_msg("%s:%d: %s", path, e.line, e.text);
-	return j;
-}
-
 /* run - eptsim with args; expect exit status `want` (stderr shown if not) */
 static void run(int want, const char *const *args)
 {
@@ -86,7 +59,7 @@ static void run(int want, const char *const *args)
  */
 static void same_run(const char *a, const char *b)
 {
-	json_t *ja = load(a), *jb = load(b), *v;
+	json_t *ja = tl_load(a), *jb = tl_load(b), *v;
 	const char *key;
 	size_t n = 0;
 
@@ -146,7 +119,7 @@ static void test_replay_equals_run(void **state)
 	(void)state;
 	assert_true(n >= MIN_PROGS);
 	for (size_t i = 0; i < n; i++) {
-		char *dir = tl_tmpdir(), *prog = prog_path(names[i]), *in = realpath("tests/programs/stdin.txt", NULL);
+		char *dir = tl_tmpdir(), *prog = tl_prog_path(names[i]), *in = realpath("tests/programs/stdin.txt", NULL);
 		char w[4096];
 
 		assert_non_null(in);
@@ -166,8 +139,8 @@ static void test_replay_equals_run(void **state)
 /* three processes on two vCPUs, context switches, guest and host pressure; zstd */
 static void test_replay_several_processes(void **state)
 {
-	char *dir = tl_tmpdir(), *hash = prog_path("hash"), *churn = prog_path("churn"),
-	     *rnd = prog_path("random");
+	char *dir = tl_tmpdir(), *hash = tl_prog_path("hash"), *churn = tl_prog_path("churn"),
+	     *rnd = tl_prog_path("random");
 	char w[4096], r[4096];
 	const char *sets[] = { "--set", "vm.enabled=true", "--set", "vm.memory=64MiB",
 			       "--set", "timeslice=20000", "--set", "quantum=3000", "--set",
@@ -187,7 +160,7 @@ static void test_replay_several_processes(void **state)
 		 "  {\"program\": \"%s\", \"stdout\": \"\", \"cpu\": 1}]}", hash, churn, rnd);
 	record_replay(dir, "several", w, sets, "t.trace.zst");
 	snprintf(r, sizeof(r), "%s/run.json", dir);
-	j = load(r);
+	j = tl_load(r);
 	/* the workload did what it is here for */
 	assert_true(tl_counter(j, "cpu.context_switches") > 0);
 	assert_true(tl_counter(j, "kernel.guest.daemon_runs") > 0);
@@ -202,7 +175,7 @@ static void test_replay_several_processes(void **state)
 /* the workload key "record" records as `trace record` does; source.trace replays it */
 static void test_record_key(void **state)
 {
-	char *dir = tl_tmpdir(), *prog = prog_path("sweep");
+	char *dir = tl_tmpdir(), *prog = tl_prog_path("sweep");
 	char w[2048], *wp, *rp, *ra = tl_path(dir, "a.json"), *rb = tl_path(dir, "b.json");
 	const char *args[] = { "run", NULL, "-q", "-o", ra, NULL };
 
@@ -258,7 +231,7 @@ static struct lk_count lk_count(const char *text)
 
 static void check_lackey_report(const char *report, const struct lk_count *c)
 {
-	json_t *j = load(report), *t = json_object_get(j, "trace");
+	json_t *j = tl_load(report), *t = json_object_get(j, "trace");
 
 	assert_int_equal(tl_counter(j, "instructions"), c->insns);
 	assert_int_equal(tl_counter(j, "fetches"), c->insns);
@@ -275,7 +248,7 @@ static void check_lackey_report(const char *report, const struct lk_count *c)
 
 static void test_lackey(void **state)
 {
-	char *dir = tl_tmpdir(), *prog = prog_path("sys"), *lk = tl_path(dir, "sys.lackey");
+	char *dir = tl_tmpdir(), *prog = tl_prog_path("sys"), *lk = tl_path(dir, "sys.lackey");
 	char *rep = tl_path(dir, "r.json"), cmd[4096], *text;
 	struct lk_count c;
 	const char *args[] = { "replay", "-q", "--set", "vm.enabled=true", "-o", rep, lk, NULL };
@@ -367,7 +340,7 @@ static void test_champsim(void **state)
 	assert_int_equal(fwrite(buf, 64, N, f), N);
 	fclose(f);
 	run(0, args);
-	j = load(rep);
+	j = tl_load(rep);
 	assert_int_equal(tl_counter(j, "instructions"), N);
 	assert_int_equal(tl_counter(j, "fetches"), N);
 	assert_int_equal(tl_counter(j, "reads"), reads);
@@ -378,7 +351,7 @@ static void test_champsim(void **state)
 	/* converted to the native format: the same replay */
 	run(0, conv);
 	run(0, args2);
-	j = load(rep2);
+	j = tl_load(rep2);
 	assert_int_equal(tl_counter(j, "reads"), reads);
 	assert_int_equal(tl_counter(j, "writes"), writes);
 	assert_true(json_is_true(json_object_get(json_object_get(j, "trace"), "mapped_on_demand")));
@@ -448,8 +421,8 @@ static char *write_bytes(const char *dir, const char *name, const void *b, size_
 static void test_corrupt(void **state)
 {
 	static const unsigned char hdr[16] = { 'E', 'P', 'T', 'S', 'I', 'M', 'T', 'R', 1, 0, 1, 0, 1, 0, 0, 0 };
-	char *dir = tl_tmpdir(), *prog = prog_path("sweep"), *tr = tl_path(dir, "t.trace");
-	char *sys = prog_path("sys");
+	char *dir = tl_tmpdir(), *prog = tl_prog_path("sweep"), *tr = tl_path(dir, "t.trace");
+	char *sys = tl_prog_path("sys");
 	char w[2048], *wp, *p;
 	unsigned char b[64];
 	size_t len;

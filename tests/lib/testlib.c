@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -200,4 +201,31 @@ size_t tl_list_programs(char **names, size_t max)
 	closedir(d);
 	qsort(names, n, sizeof(*names), cmp_str);
 	return n;
+}
+
+json_t *tl_load(const char *path)
+{
+	json_error_t e;
+	json_t *j = json_load_file(path, 0, &e);
+
+	if (!j)
+		fail_msg("%s:%d: %s", path, e.line, e.text);
+	return j;
+}
+
+const char *tl_programs_dir(void)
+{
+	const char *d = getenv("EPTSIM_PROGRAMS");
+
+	return d && *d ? d : "build/programs";
+}
+
+char *tl_prog_path(const char *name)
+{
+	char *rel = tl_path(tl_programs_dir(), name), *abs = realpath(rel, NULL);
+
+	if (!abs)
+		fail_msg("%s: %s (is the program built?)", rel, strerror(errno));
+	free(rel);
+	return abs;
 }

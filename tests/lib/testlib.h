@@ -48,6 +48,15 @@ void tl_run_free(struct tl_run *r);
 struct json_t;
 long long tl_counter(struct json_t *report, const char *name);
 
+/* tl_load - a JSON file (a report); the running test fails if it does not parse */
+struct json_t *tl_load(const char *path);
+
+/* tl_programs_dir - where the guest programs are built: $EPTSIM_PROGRAMS, or build/programs */
+const char *tl_programs_dir(void);
+
+/* tl_prog_path - $EPTSIM_PROGRAMS/NAME as an absolute path (malloc'd); fails the test if it is not built */
+char *tl_prog_path(const char *name);
+
 /* tl_path - "DIR/NAME" (malloc'd) */
 char *tl_path(const char *dir, const char *name);
 
