@@ -28,6 +28,13 @@ int matches(const char *a, const char *shrt, const char *lng);
 int run_workload(const char *workload, const char *const *sets, size_t nsets,
 		 const char *output, int quiet, FILE *summary);
 
+/*
+ * name_set - "name=<JSON string>" naming a run after the file `path`: its
+ * base name, cut to the 63 bytes a workload name holds (at a character
+ * boundary).  malloc'd; NULL: out of memory.
+ */
+char *name_set(const char *path);
+
 /* eptsim replay ..., eptsim trace ... (argv[0] is the command's name) */
 int cmd_replay(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

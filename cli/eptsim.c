@@ -356,6 +356,28 @@ out:
 	return status;
 }
 
+char *name_set(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char nm[64], *out = NULL, *js;
+	size_t n;
+	json_t *j;
+
+	base = base ? base + 1 : path;
+	n = strlen(base) < sizeof(nm) - 1 ? strlen(base) : sizeof(nm) - 1;
+	while (n > 0 && n < strlen(base) && ((unsigned char)base[n] & 0xc0) == 0x80)
+		n--;    /* not inside a UTF-8 character */
+	memcpy(nm, base, n);
+	nm[n] = '\0';
+	j = json_string(nm);
+	js = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	if (js && (out = malloc(strlen(js) + sizeof("name="))))
+		sprintf(out, "name=%s", js);
+	free(js);
+	json_decref(j);
+	return out;
+}
+
 /*
  * exec_sets - the overrides that make the defaults run PROGRAM ARGS:
  * source.kind "program", one process, the run named after the program.
@@ -365,7 +387,6 @@ static int exec_sets(char **sets, const char *prog, char *const *args, size_t na
 		     const char *in)
 {
 	json_t *a = json_array(), *procs;
-	const char *base = strrchr(prog, '/');
 	char *name;
 
 	for (size_t i = 0; a && i < nargs; i++)
@@ -382,14 +403,7 @@ static int exec_sets(char **sets, const char *prog, char *const *args, size_t na
 	if (sets[1])
 		sprintf(sets[1], "processes=%s", name);
 	free(name);
-	base = base ? base + 1 : prog;
-	procs = json_pack("s", base);
-	name = procs ? json_dumps(procs, JSON_ENCODE_ANY) : NULL;
-	json_decref(procs);
-	sets[2] = name ? malloc(strlen(name) + sizeof("name=")) : NULL;
-	if (sets[2])
-		sprintf(sets[2], "name=%s", name);
-	free(name);
+	sets[2] = name_set(prog);
 	return sets[0] && sets[1] && sets[2] ? 0 : -ENOMEM;
 }
 

@@ -194,7 +194,6 @@ int cmd_replay(int argc, char **argv)
 {
 	struct topts o = { 0 };
 	char *mine[4] = { 0 }, cpus[32];
-	const char *base;
 	int status;
 
 	o.sets = calloc((size_t)argc + 4, sizeof(*o.sets));
@@ -214,11 +213,10 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	/* the trace's settings first: the command line's --set come after them */
-	base = strrchr(o.in, '/');
 	snprintf(cpus, sizeof(cpus), "cpus=%u", header_cpus(o.in));
 	mine[0] = strdup("source.kind=trace");
 	mine[1] = kv("source.trace", o.in);
-	mine[2] = kv("name", base ? base + 1 : o.in);
+	mine[2] = name_set(o.in);
 	mine[3] = strdup(cpus);
 	for (int k = 0; k < 4; k++) {
 		if (!mine[k]) {

@@ -30,6 +30,7 @@ struct replay {
 	bool rp_skip;                   /* rp_p died here, not in the recording: skip its records */
 	bool rp_dying;                  /* rp_p's last access was refused: its kill comes next */
 	uint64_t rp_fault_va;
+	uint64_t rp_ip;                 /* demand: the instruction of the last fetch (lackey, ChampSim) */
 	bool rp_ended;                  /* the run ended (the machine ran out of memory) */
 };
 
@@ -100,10 +101,7 @@ static int kernel_op(struct sim *s, struct proc *p, const struct tr_rec *rec,
 		return rp_errf(s, err, "a %s record where a kernel operation was expected",
 			       tr_kind_name(rec->kind));
 	}
-	if (res == -ENOMEM && rec->res != -ENOMEM) {
-		cfg_errf(err, "the host ran out of memory");
-		return -ENOMEM;
-	}
+	/* -ENOMEM is also the model's answer (no room): a divergence like any other */
 	if (res != rec->res)
 		return rp_errf(s, err, "%s of %#llx+%#llx: the recorded run got %lld, this replay %lld; the trace cannot be replayed under this configuration (it changes the kernel's decisions)",
 			       tr_kind_name(rec->kind), (unsigned long long)rec->addr,
@@ -175,10 +173,14 @@ int replay_init(struct sim *s, struct eptsim_error *err)
 	return 0;
 }
 
-/* die - rp_p dies for the access refused last, which the recording did not refuse */
+/*
+ * die - rp_p dies for the access refused last, which the recording did
+ * not refuse (or, mapped on demand, could not map).  Its instruction is
+ * known only in a trace of instructions (the last fetch); else 0.
+ */
 static void die(struct replay *rp)
 {
-	proc_kill(rp->rp_p, SIGSEGV, rp->rp_fault_va, 0, true);
+	proc_kill(rp->rp_p, SIGSEGV, rp->rp_fault_va, rp->rp_demand ? rp->rp_ip : 0, true);
 	rp->rp_dying = false;
 	rp->rp_skip = true;
 }
@@ -207,7 +209,10 @@ static int demand_map(struct replay *rp, uint64_t va, uint32_t size)
 				return rc;
 			continue;
 		}
-		if (vmspace_mmap(&rp->rp_p->p_vs, &start, UINT64_C(1) << RP_REGION_SHIFT,
+		/* the first region starts where the kernel lets a process map (Linux's mmap_min_addr) */
+		if (start < VM_MMAP_MIN)
+			start = VM_MMAP_MIN;
+		if (vmspace_mmap(&rp->rp_p->p_vs, &start, ((r + 1) << RP_REGION_SHIFT) - start,
 				 VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC, true) == 0)
 			rp->rp_vc->vc_ctr[CTR_DEMAND_MAPS]++;
 	}
@@ -229,8 +234,11 @@ static int replay_access(struct sim *s, struct replay *rp, const struct tr_rec *
 			die(rp);
 		return 0;
 	}
-	if (rec->kind == TR_FETCH && rec->n)
-		proc_retire(p, rec->n);
+	if (rec->kind == TR_FETCH) {
+		rp->rp_ip = rec->addr;
+		if (rec->n)
+			proc_retire(p, rec->n);
+	}
 	if (rp->rp_demand && (rc = demand_map(rp, rec->addr, rec->size)) < 0)
 		goto nomem;
 	rc = proc_access(p, rec->addr, rec->size, accs[rec->kind], &fva);

@@ -151,8 +151,9 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 		fprintf(f, "trace: %s, %s, %s records", c->source.trace, res->er_trace_format,
 			with_commas(res->er_trace_records, a, sizeof(a)));
 		if (res->er_trace_demand)
-			fprintf(f, "; no address-space events: memory mapped on demand, %s regions of 2 MiB",
-				with_commas(k[CTR_DEMAND_MAPS], b, sizeof(b)));
+			fprintf(f, "; no address-space events: memory mapped on demand, %s region%s of 2 MiB",
+				with_commas(k[CTR_DEMAND_MAPS], b, sizeof(b)),
+				k[CTR_DEMAND_MAPS] == 1 ? "" : "s");
 		fputc('\n', f);
 	}
 	procs_rows(res, f);

@@ -149,6 +149,7 @@ static int bad_field(struct tr_reader *r, struct eptsim_error *err, const struct
 static int native_next(struct tr_reader *r, struct tr_rec *rec, struct eptsim_error *err)
 {
 	struct tr_src *s = r->r_src;
+	uint64_t proc = 0, cpu = 0;     /* checked before they are narrowed */
 	struct dec d;
 	uint8_t op;
 
@@ -201,8 +202,8 @@ static int native_next(struct tr_reader *r, struct tr_rec *rec, struct eptsim_er
 		uint64_t len;
 
 		rec->kind = TR_PROC;
-		rec->proc = (uint32_t)get_v(&d);
-		rec->cpu = (uint16_t)get_v(&d);
+		proc = get_v(&d);
+		cpu = get_v(&d);
 		len = get_v(&d);
 		if (!d.bad && len > TR_MAX_NAME)
 			return rec_error(r, err, d.start, "a process name longer than %u bytes", TR_MAX_NAME);
@@ -263,24 +264,28 @@ static int native_next(struct tr_reader *r, struct tr_rec *rec, struct eptsim_er
 		rec->kind = TR_EXIT;
 		rec->addr = get_v(&d);
 		break;
-	case TR_OP_KILL:
+	case TR_OP_KILL: {
+		const uint64_t sig = get_v(&d);
+
 		rec->kind = TR_KILL;
-		rec->prot = (uint32_t)get_v(&d);
 		rec->addr = get_v(&d);
 		rec->len = get_v(&d);
 		rec->flag = get_b(&d, 1);
-		if (!d.bad && (rec->prot == 0 || rec->prot > 64))
-			return rec_error(r, err, d.start, "a kill record with signal %u; expected 1 to 64", rec->prot);
+		if (!d.bad && (sig == 0 || sig > 64))
+			return rec_error(r, err, d.start, "a kill record with signal %llu; expected 1 to 64",
+					 (unsigned long long)sig);
+		rec->prot = (uint32_t)sig;
 		break;
+	}
 	case TR_OP_TURN:
 		rec->kind = TR_TURN;
-		rec->cpu = (uint16_t)get_v(&d);
-		rec->proc = (uint32_t)get_v(&d);
+		cpu = get_v(&d);
+		proc = get_v(&d);
 		rec->flag = get_b(&d, 1);
 		break;
 	case TR_OP_HALT:
 		rec->kind = TR_HALT;
-		rec->cpu = (uint16_t)get_v(&d);
+		cpu = get_v(&d);
 		break;
 	case TR_OP_END: {
 		uint64_t n = get_v(&d);
@@ -300,11 +305,14 @@ static int native_next(struct tr_reader *r, struct tr_rec *rec, struct eptsim_er
 	}
 	if (d.bad)
 		return bad_field(r, err, &d, tr_kind_name(rec->kind));
-	if ((rec->kind == TR_PROC || rec->kind == TR_TURN) && rec->proc >= TR_MAX_PROCS)
-		return rec_error(r, err, d.start, "process %u; a trace has at most %u", rec->proc, TR_MAX_PROCS);
-	if ((rec->kind == TR_PROC || rec->kind == TR_TURN || rec->kind == TR_HALT) &&
-	    rec->cpu >= r->r_ncpus)
-		return rec_error(r, err, d.start, "vCPU %u; the header says the trace has %u", rec->cpu, r->r_ncpus);
+	if (proc >= TR_MAX_PROCS)
+		return rec_error(r, err, d.start, "process %llu; a trace has at most %u",
+				 (unsigned long long)proc, TR_MAX_PROCS);
+	if (cpu >= r->r_ncpus)
+		return rec_error(r, err, d.start, "vCPU %llu; the header says the trace has %u",
+				 (unsigned long long)cpu, r->r_ncpus);
+	rec->proc = (uint32_t)proc;
+	rec->cpu = (uint16_t)cpu;
 	if ((r->r_flags & TR_F_DEMAND) && rec->kind != TR_INSNS)
 		return rec_error(r, err, d.start,
 				 "a %s record in a trace without processes (header flag 1: mapped on demand)",
