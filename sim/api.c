@@ -160,7 +160,7 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	       struct eptsim_error *err)
 {
 	struct eptsim_result *r = calloc(1, sizeof(*r));
-	char spool[4096] = "";
+	char spool[CFG_PATH_MAX] = "";
 	int rc;
 
 	*out = NULL;

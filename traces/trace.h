@@ -105,7 +105,8 @@ int tr_src_open(struct tr_src **out, const char *path, struct eptsim_error *err)
 
 /*
  * tr_src_fill - keep the unread bytes [p, end) and read more after them,
- * so that at least `want` bytes are unread, or the stream ended.
+ * so that at least `want` bytes (at most 64 KiB) are unread, or the
+ * stream ended.
  * Returns the bytes unread now (fewer than `want` only at the end of the
  * stream), or a negative errno with `err` naming the file, the byte offset
  * and what went wrong (a corrupt compressed stream, an I/O error).
@@ -136,7 +137,7 @@ int tr_sink_open(struct tr_sink **out, const char *path, enum tr_compress comp,
 		 struct eptsim_error *err);
 /* tr_sink_write - append `len` bytes.  0 or -errno (err names the file). */
 int tr_sink_write(struct tr_sink *k, const void *buf, size_t len, struct eptsim_error *err);
-/* tr_sink_close - finish the stream (compressor trailer), flush, close.  0 or -errno. */
+/* tr_sink_close - finish the stream (compressor trailer), flush, close.  0, or -errno and the file removed. */
 int tr_sink_close(struct tr_sink *k, struct eptsim_error *err);
 /* tr_sink_abort - close without finishing (an error already happened) and remove the file */
 void tr_sink_abort(struct tr_sink *k);
