@@ -40,33 +40,8 @@ if command -v valgrind >/dev/null 2>&1; then
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/eptsim-exec-bench.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-
-# wall NAME CMD... - run CMD (stdout to /dev/null, stderr to $tmp/NAME.err)
-# and print its wall time in nanoseconds; the status is CMD's
-wall() {
-	name=$1
-	shift
-	t0=$(date +%s%N)
-	"$@" >/dev/null 2>"$tmp/$name.err"
-	rc=$?
-	t1=$(date +%s%N)
-	echo $((t1 - t0))
-	return $rc
-}
-
-# rate INSTRUCTIONS NS - millions of instructions per second, or '-'
-rate() {
-	awk -v n="$1" -v ns="$2" 'BEGIN {
-		if (n == "-" || ns == "-" || ns <= 0) print "-";
-		else printf "%.1f\n", n * 1000 / ns }'
-}
-
-# ratio NS_DIVISOR NS_DIVIDEND - rate of the first over rate of the second
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "-" || b == "-" || a <= 0) print "-";
-		else printf "%.3f\n", b / a }'
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 echo "== eptsim exec against bare Unicorn and lackey (M instructions/s)"
 [ $have_exec = 1 ] || echo "(a) eptsim exec: unavailable ($eptsim exec --help failed)"
@@ -115,12 +90,12 @@ for pv in $progs; do
 		fi
 	done
 
-	ac=$(ratio "$ns_a" "$ns_c")
-	ad=$(ratio "$ns_a" "$ns_d")
+	ac=$(ratio "$ns_c" "$ns_a")
+	ad=$(ratio "$ns_d" "$ns_a")
 	printf '%-8s %6s %12s %9s %9s %9s %9s %8s %8s %8s\n' "$p" "$scale" "$n" \
 		"$(rate "$n" "$ns_a")" "$(rate "$n" "$ns_b")" \
 		"$(rate "$n" "$ns_c")" "$(rate "$n" "$ns_d")" \
-		"$(ratio "$ns_a" "$ns_b")" "$ac" "$ad"
+		"$(ratio "$ns_b" "$ns_a")" "$ac" "$ad"
 	if ! awk -v ac="$ac" -v ad="$ad" \
 		'BEGIN { exit !(ac != "-" && ad != "-" && ac >= 0.5 && ad >= 10) }'; then
 		held=0

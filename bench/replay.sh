@@ -48,33 +48,8 @@ for x in "$bt" "$eptsim"; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/eptsim-replay-bench.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-
-# wall NAME CMD... - run CMD (stdout to $tmp/NAME.out, stderr to
-# $tmp/NAME.err) and print its wall time in nanoseconds; the status is CMD's
-wall() {
-	name=$1
-	shift
-	t0=$(date +%s%N)
-	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-	rc=$?
-	t1=$(date +%s%N)
-	echo $((t1 - t0))
-	return $rc
-}
-
-# rate N NS - millions per second, or '-'
-rate() {
-	awk -v n="$1" -v ns="$2" 'BEGIN {
-		if (n == "-" || ns == "-" || ns <= 0) print "-";
-		else printf "%.1f\n", n * 1000 / ns }'
-}
-
-# ratio NS_PEER NS - rate over the peer's rate (same count), or '-'
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a == "-" || b == "-" || b <= 0) print "-";
-		else printf "%.3f\n", a / b }'
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # accesses REPORT - counters.accesses of a report, or '-'
 accesses() {
