@@ -22,6 +22,10 @@
  * the source; the workload's events (cfg_event) act on that process and
  * on the kernels' memory at given moments.
  *
+ * A program source runs its processes in Unicorn (sim/proc); a trace
+ * source replays what a recorded run or another tool wrote (sim/replay.h),
+ * through the same pipeline, and a program run can be recorded (s_rec).
+ *
  * Every step charges integer cycles from the machine preset to one of the
  * cycle counters of the CPU that made it; the run's counters are the sums
  * over CPUs.
