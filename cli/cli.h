@@ -39,4 +39,55 @@ char *name_set(const char *path);
 int cmd_replay(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
+/* eptsim plot (cli/plot.c), check (cli/check.c), sweep (cli/sweep.c) */
+int cmd_plot(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+
+/*
+ * metric_get - metric `name` of report `rep` (cli/metric.c) as text in
+ * buf: a counter by its dotted name ("tlb.stlb.misses"), else a path into
+ * the report ("overhead.ratio", "status.state", "cpus[1].counters.
+ * cycles.total", "histograms.walks.mem_refs[4]"), else "A/B": A over B
+ * with 4 decimal places ("220.2871"), computed in integers.  Integers as
+ * "123", strings as they are, booleans "true"/"false".  0, -ENOENT (no
+ * such metric, or it is an object or an array), -EDOM (A/B: a side is
+ * not a non-negative number, or B is 0).
+ */
+struct json_t;
+int metric_get(struct json_t *rep, const char *name, char *buf, size_t len);
+
+/* metric_valid - `name` can name a metric: non-empty, < 256 bytes, at most one '/', no blank, ',' or '"' */
+int metric_valid(const char *name);
+
+struct eptsim_config;
+struct eptsim_result;
+struct eptsim_progress;
+
+/*
+ * check_expect - the workload key `expect` (cli/check.c): when `cfg` names
+ * a golden report, compare the report of `res` with it as `eptsim check`
+ * does and print the differences to `out`.  The exit status it asks for:
+ * EXIT_DONE (no `expect`, or the reports agree), EXIT_ABNORMAL (they
+ * differ), EXIT_USAGE (the golden file cannot be read or is not a
+ * report; message printed), EXIT_INTERNAL (out of memory).
+ */
+int check_expect(const struct eptsim_config *cfg, const struct eptsim_result *res,
+		 FILE *out);
+
+/*
+ * The progress line (cli/progress.c): drawn on a terminal only, erased
+ * when closed; nothing of it reaches a report.
+ */
+struct progress;
+
+/* progress_open - a progress line on `f` headed `what`; NULL when `f` is not a terminal */
+struct progress *progress_open(FILE *f, const char *what);
+
+/* progress_run - an eptsim_progress_fn (arg: the progress): accesses done, rate, time left */
+void progress_run(void *arg, const struct eptsim_progress *p);
+
+/* progress_close - erase the line and free it; NULL is a no-op */
+void progress_close(struct progress *pg);
+
 #endif

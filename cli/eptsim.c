@@ -2,7 +2,8 @@
  * eptsim.c - the `eptsim` command: a thin front end over libeptsim.
  *
  * Commands: run (a workload), exec (one program under the defaults),
- * replay and trace (cli/trace_cmd.c), probe and explain (a probe file).
+ * replay and trace (cli/trace_cmd.c), sweep (cli/sweep.c), check
+ * (cli/check.c), plot (cli/plot.c), probe and explain (a probe file).
  *
  * Exit status (also in --help, README.md and docs/cli.md):
  *   0  the run completed; probe, explain: the accesses were translated
@@ -40,6 +41,11 @@ static const char main_help[] =
 	"                      ChampSim) under the default settings\n"
 	"  trace SUBCOMMAND    record a program's trace, tell what a trace holds,\n"
 	"                      convert lackey or ChampSim to eptsim's format\n"
+	"  sweep SWEEP.json    run a workload over a grid of settings, in\n"
+	"                      parallel, and tabulate the chosen metrics\n"
+	"  check REPORT.json   compare a report with a golden report (for CI)\n"
+	"  plot REPORT.json    draw a report's, several reports' or a sweep's\n"
+	"                      statistics with gnuplot\n"
 	"  probe FILE.json     translate the accesses of a probe file and print\n"
 	"                      each outcome as JSON\n"
 	"  explain FILE.json   the same, each walk step by step for a person\n"
@@ -55,7 +61,8 @@ static const char main_help[] =
 	"     whatever their outcomes)\n"
 	"  1  the simulation ended abnormally: a simulated process was killed\n"
 	"     (SIGSEGV, ...) or the simulated machine ran out of memory; the\n"
-	"     report is still written\n"
+	"     report is still written.  Also: a report differs from its golden\n"
+	"     report (check, a workload's expect), a sweep point failed\n"
 	"  2  bad usage or bad input: the command line, a workload, probe or\n"
 	"     trace file, a machine preset, or an output file that cannot be\n"
 	"     written\n"
@@ -262,7 +269,9 @@ int run_workload(const char *workload, const char *const *sets, size_t nsets,
 	struct eptsim_error err = { { 0 } };
 	struct eptsim_config *cfg = NULL;
 	struct eptsim_result *res = NULL;
-	int rc, status;
+	struct eptsim_run_opts ro = { 0 };
+	struct progress *pg;
+	int rc, status, checked;
 
 	preset_dirs(dirs, sizeof(dirs) / sizeof(dirs[0]), store, sizeof(store));
 	o.sets = sets;
@@ -274,7 +283,11 @@ int run_workload(const char *workload, const char *const *sets, size_t nsets,
 		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
 		goto out;
 	}
-	rc = eptsim_run(cfg, &res, &err);
+	pg = quiet ? NULL : progress_open(stderr, "run");
+	ro.progress = pg ? progress_run : NULL;
+	ro.arg = pg;
+	rc = eptsim_run_ex(cfg, &ro, &res, &err);
+	progress_close(pg);
 	if (rc < 0) {
 		fprintf(stderr, "eptsim: %s\n", err.msg);
 		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
@@ -294,6 +307,11 @@ int run_workload(const char *workload, const char *const *sets, size_t nsets,
 	if (status == EXIT_ABNORMAL)
 		fprintf(stderr, "eptsim: the simulation ended abnormally: %s\n",
 			eptsim_status_name(eptsim_result_status(res)));
+	/* `expect`: a report that differs from its golden one fails the run */
+	fflush(summary);
+	checked = check_expect(cfg, res, stderr);
+	if (checked > status)
+		status = checked;
 out:
 	eptsim_result_free(res);
 	eptsim_config_free(cfg);
@@ -558,6 +576,12 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(argv[1], "trace") == 0)
 		return cmd_trace(argc - 1, argv + 1);
+	if (strcmp(argv[1], "plot") == 0)
+		return cmd_plot(argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sweep") == 0)
+		return cmd_sweep(argc - 1, argv + 1);
 	if (strcmp(argv[1], "probe") == 0)
 		return cmd_probe(argc - 1, argv + 1, "probe", EPTSIM_PROBE_JSON);
 	if (strcmp(argv[1], "explain") == 0)

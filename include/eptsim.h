@@ -93,6 +93,32 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	       struct eptsim_error *err);
 void eptsim_result_free(struct eptsim_result *res);
 
+/*
+ * Progress of a run, for a front end's progress line.  The callback is
+ * called from inside eptsim_run_ex, in the same thread, every
+ * `every` accesses (counted over all CPUs) and once at the end of each
+ * phase; it must not call back into the run.  Nothing of it reaches the
+ * report.
+ */
+struct eptsim_progress {
+	uint64_t accesses;      /* made so far in this phase */
+	uint64_t expected;      /* the phase's accesses if known in advance (synthetic source), else 0 */
+	int phase;              /* 0: the run; 1: its native baseline */
+	int phases;             /* 1, or 2 when a native baseline follows the run */
+	int done;               /* 1: the phase ended (the last call of a phase) */
+};
+typedef void eptsim_progress_fn(void *arg, const struct eptsim_progress *p);
+
+struct eptsim_run_opts {
+	eptsim_progress_fn *progress;   /* NULL: no progress calls */
+	void *arg;
+	uint64_t every;                 /* accesses between calls; 0: 65536 */
+};
+
+/* eptsim_run_ex - eptsim_run with options (opts may be NULL) */
+int eptsim_run_ex(const struct eptsim_config *cfg, const struct eptsim_run_opts *opts,
+		  struct eptsim_result **out, struct eptsim_error *err);
+
 enum eptsim_status eptsim_result_status(const struct eptsim_result *res);
 /* the name used in reports: "completed", "killed", "out_of_memory" */
 const char *eptsim_status_name(enum eptsim_status st);
@@ -112,6 +138,13 @@ int eptsim_counter(const struct eptsim_result *res, const char *name,
  */
 int eptsim_report_write(const struct eptsim_result *res, const char *path,
 			struct eptsim_error *err);
+
+/*
+ * eptsim_report_text - the report exactly as eptsim_report_write writes
+ * it, as one malloc'd NUL-terminated string in *text.  0 or -ENOMEM.
+ */
+int eptsim_report_text(const struct eptsim_result *res, char **text,
+		       struct eptsim_error *err);
 
 /* eptsim_summary_print - the human summary table. */
 void eptsim_summary_print(const struct eptsim_result *res, FILE *f);

@@ -87,7 +87,8 @@ void cfg_native_of(const struct cfg *c, struct cfg *n)
  * native_baseline - run the native baseline of r's configuration; its
  * status and cycles go into r.  0 or a negative errno (err says why).
  */
-static int native_baseline(struct eptsim_result *r, struct eptsim_error *err)
+static int native_baseline(struct eptsim_result *r, const struct eptsim_run_opts *o,
+			   struct eptsim_error *err)
 {
 	struct cfg *nc = malloc(sizeof(*nc));
 	struct sim *s = calloc(1, sizeof(*s));
@@ -101,11 +102,13 @@ static int native_baseline(struct eptsim_result *r, struct eptsim_error *err)
 	rc = sim_init_quiet(s, nc, err);
 	if (rc < 0)
 		goto out;
+	sim_progress_init(s, o, 1, 2);
 	rc = sim_run(s, err);
 	if (rc == 0) {
 		r->er_has_native = true;
 		r->er_native_status = s->s_stop.st_status;
-		r->er_native_cycles = s->s_ctr[CTR_CYCLES];
+		memcpy(r->er_native_ctr, s->s_ctr, sizeof(r->er_native_ctr));
+		memcpy(r->er_native_hist, s->s_hist, sizeof(r->er_native_hist));
 	}
 	sim_fini(s);
 out:
@@ -154,10 +157,17 @@ static int spool_stdin(char *path, size_t len, struct eptsim_error *err)
 	return rc;
 }
 
-static int run(struct eptsim_result *r, struct eptsim_error *err);
+static int run(struct eptsim_result *r, const struct eptsim_run_opts *o,
+	       struct eptsim_error *err);
 
 int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 	       struct eptsim_error *err)
+{
+	return eptsim_run_ex(cfg, NULL, out, err);
+}
+
+int eptsim_run_ex(const struct eptsim_config *cfg, const struct eptsim_run_opts *opts,
+		  struct eptsim_result **out, struct eptsim_error *err)
 {
 	struct eptsim_result *r = calloc(1, sizeof(*r));
 	char spool[CFG_PATH_MAX] = "";
@@ -178,7 +188,7 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 		}
 		snprintf(r->er_cfg.source.trace, sizeof(r->er_cfg.source.trace), "%s", spool);
 	}
-	rc = run(r, err);
+	rc = run(r, opts, err);
 	if (spool[0]) {
 		unlink(spool);
 		if (rc == 0)
@@ -191,8 +201,10 @@ int eptsim_run(const struct eptsim_config *cfg, struct eptsim_result **out,
 }
 
 /* run - the run of r->er_cfg into r, then its native baseline; on failure r is freed */
-static int run(struct eptsim_result *r, struct eptsim_error *err)
+static int run(struct eptsim_result *r, const struct eptsim_run_opts *o,
+	       struct eptsim_error *err)
 {
+	const bool baseline = r->er_cfg.vm.enabled && r->er_cfg.report.native_baseline;
 	struct sim *s = calloc(1, sizeof(*s));
 	int rc = -ENOMEM;
 
@@ -203,6 +215,7 @@ static int run(struct eptsim_result *r, struct eptsim_error *err)
 	rc = sim_init(s, &r->er_cfg, err);
 	if (rc < 0)
 		goto fail;
+	sim_progress_init(s, o, 0, baseline ? 2 : 1);
 	rc = sim_run(s, err);
 	if (rc < 0) {
 		sim_fini(s);
@@ -259,8 +272,8 @@ static int run(struct eptsim_result *r, struct eptsim_error *err)
 	s->s_samples = NULL;    /* the result owns them now */
 	sim_fini(s);
 	free(s);
-	if (r->er_cfg.vm.enabled && r->er_cfg.report.native_baseline) {
-		rc = native_baseline(r, err);
+	if (baseline) {
+		rc = native_baseline(r, o, err);
 		if (rc < 0) {
 			eptsim_result_free(r);
 			return rc;

@@ -139,17 +139,21 @@ static json_t *procs_json(const struct eptsim_result *r)
 /*
  * overhead_json - the VM run against its native baseline: both cycle
  * totals and their ratio, as a decimal string with 4 places computed in
- * integers (no floating point reaches the report).
+ * integers (no floating point reaches the report); then the baseline's
+ * counters and walk histogram, in the same form as the run's.
  */
 static json_t *overhead_json(const struct eptsim_result *r)
 {
 	char ratio[48];
 
-	eptsim_ratio_text(r->er_ctr[CTR_CYCLES], r->er_native_cycles, ratio, sizeof(ratio));
-	return json_pack("{s:s, s:I, s:I, s:s}", "native_status",
+	eptsim_ratio_text(r->er_ctr[CTR_CYCLES], r->er_native_ctr[CTR_CYCLES], ratio,
+			  sizeof(ratio));
+	return json_pack("{s:s, s:I, s:I, s:s, s:o*, s:{s:o*}}", "native_status",
 			 eptsim_status_name(r->er_native_status), "native_cycles",
-			 (json_int_t)r->er_native_cycles, "ept_cycles",
-			 (json_int_t)r->er_ctr[CTR_CYCLES], "ratio", ratio);
+			 (json_int_t)r->er_native_ctr[CTR_CYCLES], "ept_cycles",
+			 (json_int_t)r->er_ctr[CTR_CYCLES], "ratio", ratio,
+			 "native_counters", counters_json(r->er_native_ctr),
+			 "native_histograms", "walks.mem_refs", hist_json(r->er_native_hist));
 }
 
 void eptsim_ratio_text(uint64_t num, uint64_t den, char *buf, size_t len)
@@ -282,6 +286,29 @@ static int write_report(const struct eptsim_result *r, FILE *f)
 	rc = write_samples(r, f);
 	if (rc == 0 && ferror(f))
 		rc = -EIO;
+	return rc;
+}
+
+int eptsim_report_text(const struct eptsim_result *r, char **text,
+		       struct eptsim_error *err)
+{
+	size_t len = 0;
+	FILE *f = open_memstream(text, &len);
+	int rc;
+
+	if (!f) {
+		*text = NULL;
+		cfg_errf(err, "the host ran out of memory");
+		return -ENOMEM;
+	}
+	rc = write_report(r, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(*text);
+		*text = NULL;
+		cfg_errf(err, "the host ran out of memory");
+	}
 	return rc;
 }
 

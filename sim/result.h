@@ -54,7 +54,8 @@ struct eptsim_result {
 	/* a VM run with report.native_baseline: the same workload natively */
 	bool er_has_native;
 	enum eptsim_status er_native_status;
-	uint64_t er_native_cycles;
+	uint64_t er_native_ctr[SIM_NCOUNTERS];          /* its counters */
+	uint64_t er_native_hist[MMU_MAX_REFS + 1];      /* its walks by memory references */
 };
 
 /*

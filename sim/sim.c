@@ -296,6 +296,7 @@ static int sim_init_as(struct sim *s, const struct cfg *c, bool quiet,
 	s->s_cfg = c;
 	s->s_user = true;
 	s->s_quiet = quiet;
+	s->s_next_progress = UINT64_MAX;
 	s->s_stop.st_proc = -1;
 	cfg_vcpu_config(c, &vcc);
 	rc = pmem_init(&s->s_mem, c->memory);
@@ -969,7 +970,7 @@ static int turn(struct sim *s, struct vcpu *vc, struct synth *sy, bool *done,
 	return 0;
 }
 
-/* next_mark - the next s_total at which an event or a sample is due */
+/* next_mark - the next s_total at which an event, a sample or a progress call is due */
 static void next_mark(struct sim *s)
 {
 	const struct cfg *c = s->s_cfg;
@@ -977,7 +978,39 @@ static void next_mark(struct sim *s)
 
 	if (s->s_next_ev < c->nevents && c->events[s->s_next_ev].ce_at < m)
 		m = c->events[s->s_next_ev].ce_at;
+	if (s->s_next_progress < m)
+		m = s->s_next_progress;
 	s->s_next_mark = m;
+}
+
+void sim_progress_init(struct sim *s, const struct eptsim_run_opts *o, int phase,
+		       int phases)
+{
+	const struct cfg *c = s->s_cfg;
+
+	s->s_next_progress = UINT64_MAX;
+	if (!o || !o->progress)
+		return;
+	s->s_prog_opts = o;
+	s->s_prog = (struct eptsim_progress){
+		.expected = c->source.kind == CFG_SOURCE_SYNTHETIC ? c->source.accesses : 0,
+		.phase = phase, .phases = phases };
+	s->s_next_progress = o->every ? o->every : 65536;
+	next_mark(s);
+}
+
+/* progress - tell the front end `total` accesses were made (`done`: the phase ended) */
+static void progress(struct sim *s, uint64_t total, bool done)
+{
+	const struct eptsim_run_opts *o = s->s_prog_opts;
+
+	if (!o)
+		return;
+	s->s_prog.accesses = total;
+	s->s_prog.done = done;
+	o->progress(o->arg, &s->s_prog);
+	while (s->s_next_progress <= total)
+		s->s_next_progress += o->every ? o->every : 65536;
 }
 
 int sim_mark(struct sim *s, struct vcpu *vc)
@@ -993,6 +1026,8 @@ int sim_mark(struct sim *s, struct vcpu *vc)
 		if (sample(s) < 0)
 			return -ENOMEM;
 	}
+	if (s->s_total >= s->s_next_progress)
+		progress(s, s->s_total, false);
 	while (s->s_next_ev < c->nevents && c->events[s->s_next_ev].ce_at <= s->s_total) {
 		int rc = run_event(s, vc, &c->events[s->s_next_ev++]);
 
@@ -1211,10 +1246,14 @@ int sim_run(struct sim *s, struct eptsim_error *err)
 				break;
 			}
 			live -= st->done[i];
+			if (unlikely(total >= s->s_next_progress))
+				progress(s, total, false);
 		}
 	}
 	free(st);
+	s->s_total = total;
 end:
+	progress(s, s->s_total, true);
 	sim_snapshot(s);
 	/* a last row at the end, unless the last sample already equals it (HLT exits come after the last access) */
 	if (every && (s->s_nsamples == 0 ||

@@ -87,6 +87,10 @@ struct sim {
 	int s_rec_rc;
 	struct eptsim_error s_rec_err;
 	struct replay *s_rp;    /* source.kind "trace": the replay (sim/replay.c) */
+	/* progress calls (eptsim_run_ex): NULL opts: none; the next at s_next_progress accesses */
+	const struct eptsim_run_opts *s_prog_opts;
+	struct eptsim_progress s_prog;
+	uint64_t s_next_progress;
 	/* observe the machine after every access and every event (tests, tools); NULL: none */
 	void (*s_step)(void *ctx, struct sim *s);
 	void *s_step_ctx;
@@ -187,6 +191,13 @@ int sim_vs_init(struct sim *s, struct vmspace *vs) MUST_CHECK;
  * sample due, set the next mark.  0, 1 (the run ended), -ENOMEM.
  */
 int sim_mark(struct sim *s, struct vcpu *vc) MUST_CHECK;
+
+/*
+ * sim_progress_init - make progress calls to `o` (NULL: none) during
+ * sim_run, as phase `phase` of `phases`; call after sim_init.
+ */
+void sim_progress_init(struct sim *s, const struct eptsim_run_opts *o, int phase,
+		       int phases);
 
 /*
  * sim_tlb_usable - can a TLB entry serve this access as it is?  A write needs W

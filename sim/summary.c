@@ -255,8 +255,8 @@ void eptsim_summary_print(const struct eptsim_result *res, FILE *f)
 	pct_row(f, "  invalidations", k[CTR_CYC_INV], k[CTR_CYCLES], "");
 	pct_row(f, "  kernel", k[CTR_CYC_KERNEL], k[CTR_CYCLES], "");
 	if (res->er_has_native) {
-		eptsim_ratio_text(k[CTR_CYCLES], res->er_native_cycles, a, sizeof(a));
+		eptsim_ratio_text(k[CTR_CYCLES], res->er_native_ctr[CTR_CYCLES], a, sizeof(a));
 		snprintf(extra, sizeof(extra), "natively (EPT/native %s x)", a);
-		row(f, "cycles", res->er_native_cycles, extra);
+		row(f, "cycles", res->er_native_ctr[CTR_CYCLES], extra);
 	}
 }
