@@ -21,6 +21,16 @@ const char *opt_value(int argc, char **argv, int *i, const char *shrt, const cha
 int matches(const char *a, const char *shrt, const char *lng);
 
 /*
+ * load_workload - eptsim_config_load of `workload` (NULL: none, the
+ * defaults) with `sets`, machine presets found as `eptsim run --help`
+ * says; on bad input the message is printed.  EXIT_DONE with *cfg, or
+ * EXIT_USAGE / EXIT_INTERNAL with *cfg NULL.
+ */
+struct eptsim_config;
+int load_workload(const char *workload, const char *const *sets, size_t nsets,
+		  struct eptsim_config **cfg);
+
+/*
  * run_workload - load `workload` (NULL: none, the defaults) with `sets`,
  * run it, write the report to `output` (NULL: none) and the summary to
  * `summary` unless quiet; the exit status.

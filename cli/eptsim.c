@@ -260,12 +260,31 @@ int matches(const char *a, const char *shrt, const char *lng)
 	       (strncmp(a, shrt, 2) == 0 && a[2] != '\0' && a[1] != '-');
 }
 
-int run_workload(const char *workload, const char *const *sets, size_t nsets,
-		 const char *output, int quiet, FILE *summary)
+int load_workload(const char *workload, const char *const *sets, size_t nsets,
+		  struct eptsim_config **cfg)
 {
 	const char *dirs[16];
 	char store[8192];
 	struct eptsim_load_opts o = { 0 };
+	struct eptsim_error err = { { 0 } };
+	int rc;
+
+	preset_dirs(dirs, sizeof(dirs) / sizeof(dirs[0]), store, sizeof(store));
+	o.sets = sets;
+	o.nsets = nsets;
+	o.machine_dirs = dirs;
+	rc = eptsim_config_load(workload, &o, cfg, &err);
+	if (rc < 0) {
+		*cfg = NULL;
+		fprintf(stderr, "eptsim: %s\n", err.msg);
+		return rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+	}
+	return EXIT_DONE;
+}
+
+int run_workload(const char *workload, const char *const *sets, size_t nsets,
+		 const char *output, int quiet, FILE *summary)
+{
 	struct eptsim_error err = { { 0 } };
 	struct eptsim_config *cfg = NULL;
 	struct eptsim_result *res = NULL;
@@ -273,16 +292,9 @@ int run_workload(const char *workload, const char *const *sets, size_t nsets,
 	struct progress *pg;
 	int rc, status, checked;
 
-	preset_dirs(dirs, sizeof(dirs) / sizeof(dirs[0]), store, sizeof(store));
-	o.sets = sets;
-	o.nsets = nsets;
-	o.machine_dirs = dirs;
-	rc = eptsim_config_load(workload, &o, &cfg, &err);
-	if (rc < 0) {
-		fprintf(stderr, "eptsim: %s\n", err.msg);
-		status = rc == -ENOMEM ? EXIT_INTERNAL : EXIT_USAGE;
+	status = load_workload(workload, sets, nsets, &cfg);
+	if (status != EXIT_DONE)
 		goto out;
-	}
 	pg = quiet ? NULL : progress_open(stderr, "run");
 	ro.progress = pg ? progress_run : NULL;
 	ro.arg = pg;
