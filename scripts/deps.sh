@@ -28,6 +28,8 @@ command -v objdump >/dev/null 2>&1 || need_pkg binutils
 # valgrind and xz: the trace tests make a lackey trace and compress it
 command -v valgrind >/dev/null 2>&1 || need_pkg valgrind
 command -v xz >/dev/null 2>&1 || need_pkg xz-utils
+# xmllint: the tests check the JUnit XML of `eptsim check` with it
+command -v xmllint >/dev/null 2>&1 || need_pkg libxml2-utils
 # clang and libFuzzer's runtime: the fuzz targets (tests/fuzz, `make fuzz`).
 # Debian ships the runtime apart, as libclang-rt-N-dev for clang N.
 if command -v clang >/dev/null 2>&1; then

@@ -2,7 +2,7 @@
  * test_deps.c - `make deps` (scripts/deps.sh) on a machine where nothing
  * is installed, faked: a PATH holding only stand-ins for pkg-config (every
  * library missing), id (root or not) and apt-get (records its arguments).
- * gnuplot, musl-gcc, objdump and clang are then missing too, as on a
+ * gnuplot, musl-gcc, objdump, xmllint and clang are then missing too, as on a
  * fresh machine.
  *  - not root: nothing is installed, the exact command is printed, exit 1;
  *  - root: apt-get update, then one install of exactly the missing packages.
@@ -23,7 +23,7 @@
 
 static const char want_pkgs[] =
 	"libunicorn-dev libcmocka-dev libjansson-dev zlib1g-dev liblzma-dev libzstd-dev "
-	"gnuplot-nox musl-tools binutils valgrind xz-utils clang libclang-rt-14-dev";
+	"gnuplot-nox musl-tools binutils valgrind xz-utils libxml2-utils clang libclang-rt-14-dev";
 
 /* fake - DIR/NAME, an executable shell script with body `body` */
 static void fake(const char *dir, const char *name, const char *body)
