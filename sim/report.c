@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim/cfg_load.h"
 #include "sim/proc/proc.h"
@@ -312,9 +313,34 @@ int eptsim_report_text(const struct eptsim_result *r, char **text,
 	return rc;
 }
 
+/*
+ * write_special - the report written straight into `path`, which exists and
+ * is not a regular file (/dev/null, a FIFO, a terminal): renaming a
+ * temporary file over it would replace the device.
+ */
+static int write_special(const struct eptsim_result *r, const char *path,
+			 struct eptsim_error *err)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f) {
+		rc = -errno;
+		cfg_errf(err, "%s: cannot write the report: %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = write_report(r, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		cfg_errf(err, "%s: cannot write the report: %s", path, strerror(-rc));
+	return rc;
+}
+
 int eptsim_report_write(const struct eptsim_result *r, const char *path,
 			struct eptsim_error *err)
 {
+	struct stat st;
 	char *tmp;
 	FILE *f;
 	int rc;
@@ -328,6 +354,8 @@ int eptsim_report_write(const struct eptsim_result *r, const char *path,
 				 strerror(-rc));
 		return rc;
 	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_special(r, path, err);
 	tmp = malloc(strlen(path) + sizeof(".tmp"));
 	if (!tmp) {
 		cfg_errf(err, "%s: out of memory", path);

@@ -6,7 +6,8 @@
  *    the report;
  *  - a VM run with its native baseline has two phases;
  *  - programs report every `every` accesses, with no total;
- *  - the report text is the file eptsim_report_write writes, byte for byte.
+ *  - the report text is the file eptsim_report_write writes, byte for byte;
+ *  - a report written to a FIFO (or /dev/null) does not replace it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "eptsim.h"
@@ -153,6 +155,44 @@ static void the_text_is_the_file(void **state)
 	tl_rmtree(dir);
 }
 
+/* a path that is not a regular file (a FIFO here; /dev/null for users) is written into, not replaced */
+static void a_fifo_stays_a_fifo(void **state)
+{
+	const char *sets[] = { "source.accesses=2000" };
+	struct eptsim_load_opts o = { .sets = sets, .nsets = 1 };
+	struct eptsim_error err;
+	struct eptsim_config *cfg;
+	struct eptsim_result *res;
+	char *dir = tl_tmpdir(), *fifo = tl_path(dir, "fifo"), *copy = tl_path(dir, "copy");
+	char *text, *got, cmd[8192];
+	struct stat st;
+	FILE *reader;
+
+	(void)state;
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	/* a regression must fail, not hang: the reader gives up after 30 s */
+	snprintf(cmd, sizeof(cmd), "timeout 30 cat '%s' > '%s'", fifo, copy);
+	reader = popen(cmd, "w");
+	assert_non_null(reader);
+	assert_int_equal(eptsim_config_load(NULL, &o, &cfg, &err), 0);
+	assert_int_equal(eptsim_run(cfg, &res, &err), 0);
+	assert_int_equal(eptsim_report_write(res, fifo, &err), 0);
+	assert_int_equal(pclose(reader), 0);
+	assert_int_equal(stat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(eptsim_report_text(res, &text, &err), 0);
+	got = tl_read(copy, NULL);
+	assert_non_null(got);
+	assert_string_equal(got, text);
+	free(text);
+	free(got);
+	free(fifo);
+	free(copy);
+	eptsim_result_free(res);
+	eptsim_config_free(cfg);
+	tl_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +200,7 @@ int main(void)
 		cmocka_unit_test(a_vm_run_and_its_baseline_are_two_phases),
 		cmocka_unit_test(programs_report_progress_without_a_total),
 		cmocka_unit_test(the_text_is_the_file),
+		cmocka_unit_test(a_fifo_stays_a_fifo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
