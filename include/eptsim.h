@@ -76,6 +76,29 @@ void eptsim_config_free(struct eptsim_config *cfg);
 int eptsim_config_write(const struct eptsim_config *cfg, FILE *f,
 			struct eptsim_error *err);
 
+/*
+ * eptsim_config_expect - the workload key `expect`: the path of the golden
+ * report the run's report must agree with, as resolved (a relative path
+ * given by the workload file is taken from the file's directory), or
+ * NULL when there is none.
+ */
+const char *eptsim_config_expect(const struct eptsim_config *cfg);
+
+/*
+ * eptsim_config_expect_tolerance - the i-th string "PATH=PCT" of the
+ * workload key `expect_tolerance` (validated when the workload was
+ * loaded), or NULL when there are i or fewer.
+ */
+const char *eptsim_config_expect_tolerance(const struct eptsim_config *cfg,
+					   size_t i);
+
+/*
+ * eptsim_config_runs_programs - 1 when the run executes programs
+ * (source.kind "program"), whose output may go to the same terminal as a
+ * progress line; else 0.
+ */
+int eptsim_config_runs_programs(const struct eptsim_config *cfg);
+
 /* how a run ended */
 enum eptsim_status {
 	EPTSIM_COMPLETED = 0,   /* the source was exhausted */

@@ -60,6 +60,26 @@ int eptsim_config_write(const struct eptsim_config *cfg, FILE *f,
 	return rc;
 }
 
+const char *eptsim_config_expect(const struct eptsim_config *cfg)
+{
+	return cfg->ec_cfg.expect[0] ? cfg->ec_cfg.expect : NULL;
+}
+
+const char *eptsim_config_expect_tolerance(const struct eptsim_config *cfg,
+					   size_t i)
+{
+	const char *p = cfg->ec_cfg.expect_tolerance;
+
+	for (; *p && i > 0; i--)
+		p += strlen(p) + 1;
+	return *p ? p : NULL;
+}
+
+int eptsim_config_runs_programs(const struct eptsim_config *cfg)
+{
+	return cfg->ec_cfg.source.kind == CFG_SOURCE_PROGRAM;
+}
+
 void cfg_native_of(const struct cfg *c, struct cfg *n)
 {
 	size_t k = 0;

@@ -159,6 +159,45 @@ static void fmt_range(const struct cfg_key *k, char *buf, size_t len)
 			 (unsigned long long)k->ck_max);
 }
 
+/*
+ * set_strlist - a CFG_STRLIST value into field[len]: a list of non-empty
+ * strings, or one string (a list of one; "" the empty list), each stored
+ * with its NUL, then an empty string.  0 or -EINVAL with `why`.
+ */
+static int set_strlist(char *field, size_t len, const json_t *v, char *why,
+		       size_t whylen)
+{
+	char got[96];
+	size_t used = 0, n = json_is_array(v) ? json_array_size(v) : 1;
+
+	if (json_is_string(v) && json_string_value(v)[0] == '\0')
+		n = 0;
+	if (!json_is_array(v) && !json_is_string(v)) {
+		cfg_describe(v, got, sizeof(got));
+		snprintf(why, whylen, "expected a list of strings (or one string), got %s", got);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
+		const char *s = json_string_value(e);
+
+		if (!s || !*s) {
+			cfg_describe(e, got, sizeof(got));
+			snprintf(why, whylen, "[%zu]: expected a non-empty string, got %s", i, got);
+			return -EINVAL;
+		}
+		if (used + strlen(s) + 2 > len) {
+			snprintf(why, whylen, "expected strings of at most %zu bytes in all, each counted with one byte more",
+				 len - 1);
+			return -EINVAL;
+		}
+		memcpy(field + used, s, strlen(s) + 1);
+		used += strlen(s) + 1;
+	}
+	field[used] = '\0';
+	return 0;
+}
+
 int cfg_set_value(struct cfg *c, const struct cfg_key *k, const json_t *v,
 		  char *why, size_t whylen)
 {
@@ -270,6 +309,8 @@ int cfg_set_field(void *base, const struct cfg_key *k, const json_t *v,
 		memcpy(field, &b, sizeof(b));
 		return 0;
 	}
+	case CFG_STRLIST:
+		return set_strlist(field, k->ck_len, v, why, whylen);
 	}
 	return -EINVAL;
 }
@@ -900,6 +941,15 @@ static int check(struct loader *L)
 			 origin_of(L, "record", NULL));
 		return -EINVAL;
 	}
+	if (c->expect[0] || c->expect_tolerance[0]) {
+		unsigned rank;
+		const char *o = origin_of(L, "expect", &rank);
+
+		rc = cfg_expect_check(c, o, rank == 2,
+				      origin_of(L, "expect_tolerance", NULL), L->err);
+		if (rc < 0)
+			return rc;
+	}
 	if (c->source.kind == CFG_SOURCE_PROGRAM)
 		return check_programs(L);
 	if (c->nprocs > 0) {
@@ -1262,6 +1312,14 @@ json_t *cfg_to_json(const struct cfg *c)
 		case CFG_SIZE:
 			memcpy(&u, field, sizeof(u));
 			v = json_integer((json_int_t)u);
+			break;
+		case CFG_STRLIST:
+			v = json_array();
+			for (const char *p = field; v && *p; p += strlen(p) + 1)
+				if (json_array_append_new(v, json_string(p)) < 0) {
+					json_decref(v);
+					v = NULL;
+				}
 			break;
 		}
 		if (cfg_json_put(root, k->ck_path, v) < 0) {

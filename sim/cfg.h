@@ -77,6 +77,7 @@ extern const char *const cfg_prot_names[];      /* "none", "r", "rw", ... indexe
 #define CFG_MAX_PROCS 32
 #define CFG_PATH_MAX 512
 #define CFG_ARGS_MAX 4096
+#define CFG_TOL_MAX 4096        /* expect_tolerance: all its strings with their NULs */
 struct cfg_proc {
 	char cp_program[CFG_PATH_MAX];  /* the executable; relative paths resolved against the workload's directory */
 	char cp_args[CFG_ARGS_MAX];     /* argv[1..] then the environment, each NUL-terminated */
@@ -188,6 +189,8 @@ struct cfg {
 		uint64_t sample_every;
 		bool native_baseline;
 	} report;
+	char expect[CFG_PATH_MAX];      /* the golden report the run's report must match; "": none */
+	char expect_tolerance[CFG_TOL_MAX]; /* CFG_STRLIST of "PATH=PCT" */
 	size_t nevents;
 	struct cfg_event events[CFG_MAX_EVENTS]; /* sorted by ce_at (stable) */
 	size_t nprocs;
@@ -203,13 +206,16 @@ enum cfg_type {
 	CFG_SIZE,       /* uint64_t bytes; JSON: integer, or string "64MiB" */
 	CFG_REAL,       /* double; JSON: number, kept to 15 significant digits */
 	CFG_BOOL,       /* bool; JSON: true or false */
+	CFG_STRLIST,    /* char[ck_len]: non-empty strings one after another, each
+			 * NUL-terminated, then an empty one; JSON: a list of
+			 * strings, or one string for a list of one ("": none) */
 };
 
 struct cfg_key {
 	const char *ck_path;            /* dotted path, e.g. "machine.tlb.l1d.4k.ways" */
 	enum cfg_type ck_type;
 	size_t ck_off;                  /* offsetof(struct cfg, ...) */
-	size_t ck_len;                  /* CFG_STRING: buffer size */
+	size_t ck_len;                  /* CFG_STRING, CFG_STRLIST: buffer size */
 	uint64_t ck_min, ck_max;        /* CFG_UINT, CFG_SIZE: inclusive */
 	double ck_rmin, ck_rmax;        /* CFG_REAL: inclusive */
 	const char *const *ck_names;    /* CFG_ENUM: NULL-terminated */

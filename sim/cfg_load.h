@@ -82,6 +82,29 @@ int cfg_parse_size(const char *s, uint64_t *out);
 /* cfg_parse_uint - "123" or "0x7b" -> value; -EINVAL or -ERANGE */
 int cfg_parse_uint(const char *s, uint64_t *out);
 
+/*
+ * cfg_expect_check - the keys `expect` and `expect_tolerance` after all
+ * layers (cfg_expect.c): a relative `expect` given by the workload file
+ * (`from_file`; `expect_origin` is then the file's path) is taken from the
+ * file's directory, and must name a readable file; each tolerance must
+ * parse (cfg_tolerance_parse).  Errors name the origin.  0 or -EINVAL.
+ */
+int cfg_expect_check(struct cfg *c, const char *expect_origin, bool from_file,
+		     const char *tol_origin, struct eptsim_error *err);
+
+/*
+ * cfg_tolerance_parse - "PATH=PCT" of expect_tolerance and of `eptsim
+ * check --tolerance`: PATH (before the last '=') is a metric name or a
+ * pattern in which '*' matches any run of characters, and is not empty;
+ * PCT a percentage from 0 to CFG_TOL_PCT_MAX with at most
+ * CFG_TOL_PCT_DIGITS decimals ("2", "0.5"), which is *num / 10^*scale.
+ * 0, or -EINVAL with `why` saying what was expected.
+ */
+#define CFG_TOL_PCT_MAX 1000000
+#define CFG_TOL_PCT_DIGITS 6
+int cfg_tolerance_parse(const char *s, size_t *pathlen, uint64_t *num,
+			unsigned *scale, char *why, size_t whylen);
+
 /* cfg_to_json - the resolved configuration, keys in schema order */
 json_t *cfg_to_json(const struct cfg *c);
 

@@ -268,6 +268,16 @@ static const struct cfg_key schema[] = {
 	     "10000", "accesses between samples in the report; 0: no samples"),
 	BOOL("report.native_baseline", report.native_baseline, "true",
 	     "in a VM, also run the workload natively (see docs/report.md \"overhead\") and report the EPT/native cycle ratio"),
+
+	{ .ck_path = "expect", .ck_type = CFG_STRING, .ck_off = OFF(expect),
+	  .ck_len = sizeof(((struct cfg *)0)->expect), .ck_default = "\"\"",
+	  .ck_flags = CFG_F_DIRECTIVE,
+	  .ck_doc = "a golden report the run's report must agree with (eptsim check); a relative path is taken from the workload file's directory; empty: none. Not written to the report's config" },
+	{ .ck_path = "expect_tolerance", .ck_type = CFG_STRLIST,
+	  .ck_off = OFF(expect_tolerance),
+	  .ck_len = sizeof(((struct cfg *)0)->expect_tolerance), .ck_default = "[]",
+	  .ck_flags = CFG_F_DIRECTIVE,
+	  .ck_doc = "relative tolerances for `expect`, each \"PATH=PCT\" as eptsim check --tolerance takes it; empty: every metric exact. Not written to the report's config" },
 };
 
 const struct cfg_key *cfg_schema(void)
