@@ -83,8 +83,14 @@ static const char run_help[] =
 	"                       --set machine.tlb.stlb.4k.entries=2048; repeatable,\n"
 	"                       applied in order after the file; VALUE is JSON\n"
 	"                       if it parses as JSON, else a string\n"
-	"  -q, --quiet          do not print the summary table\n"
+	"  -q, --quiet          print neither the summary table nor the progress\n"
+	"                       line\n"
 	"  -h, --help           show this help\n"
+	"\n"
+	"On a terminal, a progress line on standard error shows the accesses made,\n"
+	"their rate and the time left (not when programs run: they may write to\n"
+	"the same terminal).  With the workload key 'expect', the report is then compared\n"
+	"with that golden report as 'eptsim check' does (docs/ci.md).\n"
 	"\n"
 	"The keys are documented in docs/workload.md.  A machine preset named by\n"
 	"machine.preset is read from NAME.json in, first to last: the machines/\n"
@@ -93,8 +99,9 @@ static const char run_help[] =
 	"eptsim/machines), and workloads/machines of the source tree when eptsim\n"
 	"runs from a build directory inside it.\n"
 	"\n"
-	"exit status: 0 completed, 1 the simulation ended abnormally, 2 bad usage\n"
-	"or input, 3 eptsim itself failed (see eptsim --help).\n";
+	"exit status: 0 completed, 1 the simulation ended abnormally or the report\n"
+	"differs from 'expect', 2 bad usage or input, 3 eptsim itself failed (see\n"
+	"eptsim --help).\n";
 
 static const char exec_help[] =
 	"usage: eptsim exec [-o REPORT.json] [--set KEY=VALUE ...] [--stdin FILE] [-q]\n"
@@ -295,7 +302,11 @@ int run_workload(const char *workload, const char *const *sets, size_t nsets,
 	status = load_workload(workload, sets, nsets, &cfg);
 	if (status != EXIT_DONE)
 		goto out;
-	pg = quiet ? NULL : progress_open(stderr, "run");
+	/* programs write to the terminal too: their output would land on the line */
+	if (quiet || eptsim_config_runs_programs(cfg))
+		pg = NULL;
+	else
+		pg = progress_open(stderr, "run");
 	ro.progress = pg ? progress_run : NULL;
 	ro.arg = pg;
 	rc = eptsim_run_ex(cfg, &ro, &res, &err);
