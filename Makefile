@@ -2,7 +2,7 @@
 #   make run    build and run workloads/default.json
 #   make test   build and run every unit and end-to-end test
 # `all` also builds the guest programs of tests/programs into BUILD/programs.
-# Other targets: all (default), deps, asan, bench, fuzz, install, clean.
+# Other targets: all (default), deps, asan, bench, fuzz, studies, install, clean.
 
 VERSION := 0.1.0
 BUILD   ?= build
@@ -60,7 +60,7 @@ FUZZ_TRACE_OBJS := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(sort $(wildcard traces
 LIBEPTSIM := $(BUILD)/libeptsim.a
 EPTSIM    := $(BUILD)/eptsim
 
-.PHONY: all deps run test check tests fuzz asan bench install clean
+.PHONY: all deps run test check tests fuzz asan bench studies install clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -88,6 +88,12 @@ fuzz: $(FUZZ_BINS) $(FUZZ_RUN)
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS='-O1 -g' check
+
+# the studies of workloads/studies: each sweep into BUILD/studies/NAME,
+# with its charts (workloads/studies/run.sh; resumes what was run)
+studies: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	sh workloads/studies/run.sh -e $(EPTSIM) -o $(BUILD)/studies all
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(BENCH_BINS) $(PROG_BINS)

@@ -17,6 +17,9 @@ int usage_error(const char *cmd, const char *fmt, const char *arg);
 /* opt_value - the value of option argv[*i]: "--opt VALUE", "--opt=VALUE", "-o VALUE", "-oVALUE"; NULL if missing */
 const char *opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng);
 
+/* make_dirs - mkdir -p `path`; 0, or -1 with "eptsim CMD: ..." printed */
+int make_dirs(const char *cmd, const char *path);
+
 /* matches - argv element `a` is option shrt/lng (with or without its value attached) */
 int matches(const char *a, const char *shrt, const char *lng);
 

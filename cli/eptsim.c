@@ -187,6 +187,34 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int make_dirs(const char *cmd, const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf)) {
+		fprintf(stderr, "eptsim %s: %s: the path is too long\n", cmd, path);
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "eptsim %s: %s: cannot make the directory: %s\n",
+				cmd, buf, strerror(errno));
+			return -1;
+		}
+		buf[i] = path[i];
+	}
+	if (!is_dir(path)) {
+		fprintf(stderr, "eptsim %s: %s: exists and is not a directory\n", cmd, path);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * preset_dirs - the directories searched after the workload's own
  * machines/: $EPTSIM_MACHINES, then those found relative to this program:

@@ -56,9 +56,10 @@ static const char plot_help[] =
 	"\n"
 	"A sweep, given as its directory or its results.json (as 'eptsim sweep'\n"
 	"writes them): one chart SWEEPNAME-METRIC per metric: the metric against\n"
-	"the values of one sweep key, one series per combination of the other\n"
-	"keys' values; lines when every value of the key is a number, clustered\n"
-	"bars otherwise.  A point without a number is a gap.\n"
+	"the values of one sweep axis (a grid key, or the zip's keys, which vary\n"
+	"together), one series per combination of the other keys' values; lines\n"
+	"when the axis is one key whose values are all numbers, clustered bars\n"
+	"otherwise.  A point without a number is a gap.\n"
 	"\n"
 	"In file names, bytes other than letters, digits and . _ + - become _\n"
 	"(compare-cycles.total_accesses for cycles.total/accesses).  Files of the\n"
@@ -76,8 +77,8 @@ static const char plot_help[] =
 	"                       (overhead.ratio) or A/B (cycles.total/accesses);\n"
 	"                       repeatable, or NAME,NAME.  Default: cycles.total\n"
 	"                       for reports, every metric of a sweep\n"
-	"  -x, --x KEY          a sweep: the key whose values are the x axis\n"
-	"                       (default: the last of its keys)\n"
+	"  -x, --x KEY          a sweep: the axis drawn as x, named by its key or\n"
+	"                       one of its zip's keys (default: the last axis)\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"The charts and files are described in docs/plot.md.\n"
@@ -251,35 +252,6 @@ static int load(const char *path, char *file, size_t flen, json_t **out)
 	return EXIT_DONE;
 }
 
-/* make_dir - mkdir -p `path`; 0 or -1 (message printed) */
-static int make_dir(const char *path)
-{
-	char buf[PLOT_PATH_MAX];
-	size_t n = strlen(path), i;
-
-	if (n >= sizeof(buf)) {
-		fprintf(stderr, "eptsim plot: %s: path too long\n", path);
-		return -1;
-	}
-	memcpy(buf, path, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-			fprintf(stderr, "eptsim plot: %s: cannot make the directory: %s\n",
-				buf, strerror(errno));
-			return -1;
-		}
-		buf[i] = path[i];
-	}
-	if (!is_dir(path)) {
-		fprintf(stderr, "eptsim plot: %s: not a directory\n", path);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * check_inputs - the inputs go together and the options fit them: one
  * sweep alone, or reports; every metric is in at least one report.  *sweep set
@@ -340,7 +312,7 @@ static int draw(struct plot_args *pa, char **files, json_t **docs, int sweep)
 		snprintf(dir, sizeof(dir), "%s", pa->pa_out);
 	else
 		dir_of(dir, sizeof(dir), files[0]);
-	if (make_dir(dir) < 0)
+	if (make_dirs("plot", dir) < 0)
 		return EXIT_USAGE;
 	pl.pl_dir = dir;
 	if (sweep)

@@ -1,7 +1,8 @@
 /*
  * plot_sweep.c - a sweep's results.json: a chart SWEEP-METRIC per metric,
- * the metric against the values of one sweep key, one series per
- * combination of the other keys' values.
+ * the metric against the values of one sweep axis (a grid key, or the
+ * zip's keys, which vary together), one series per combination of the
+ * other keys' values.
  *
  * The points are first laid out as a table (struct grid): a row per value
  * of the x key, a column per series.  Every value of the x key a number:
@@ -56,7 +57,9 @@ static void value_text(char *buf, size_t len, json_t *v)
 
 /* the points of a sweep laid out as a table: x values by series */
 struct grid {
-	json_t **gr_x;                  /* the x key's distinct values, in order */
+	json_t *gr_axis;                /* the keys of the x axis (one, or a zip's) */
+	char gr_xlabel[PLOT_LABEL_MAX]; /* its keys joined with ", " */
+	json_t **gr_x;                  /* the axis's distinct values, in order (owned) */
 	size_t gr_nx;
 	char (*gr_series)[PLOT_LABEL_MAX]; /* the other keys' values, as a legend */
 	size_t gr_nseries;
@@ -152,8 +155,8 @@ static int x_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* legend - the values of every key but `xkey` of point values `vals`, "k=v, k=v" */
-static void legend(char *buf, size_t len, json_t *keys, const char *xkey,
+/* legend - the values of every key not on x axis `axis` of point values `vals`, "k=v, k=v" */
+static void legend(char *buf, size_t len, json_t *keys, json_t *axis,
 		   json_t *vals)
 {
 	size_t i, used = 0;
@@ -165,7 +168,7 @@ static void legend(char *buf, size_t len, json_t *keys, const char *xkey,
 
 		int w;
 
-		if (strcmp(json_string_value(k), xkey) == 0)
+		if (in_strings(axis, json_string_value(k)))
 			continue;
 		scalar_text(v, sizeof(v), json_object_get(vals, json_string_value(k)));
 		w = snprintf(buf + used, len - used, "%s%s=%s", used ? ", " : "",
@@ -178,12 +181,80 @@ static void legend(char *buf, size_t len, json_t *keys, const char *xkey,
 
 static void grid_free(struct grid *g)
 {
+	for (size_t x = 0; g->gr_x && x < g->gr_nx; x++)
+		json_decref(g->gr_x[x]);
+	json_decref(g->gr_axis);
 	free(g->gr_x);
 	free(g->gr_series);
 	free(g->gr_cell);
 }
 
-/* grid_build - lay out the points of `res` by x value and series; 0 or -ENOMEM */
+/*
+ * axis_of - the keys of the sweep axis holding `xkey`: the group of
+ * "axes" that has it (a zip's keys vary together), or [xkey] alone for
+ * results without "axes".  A new reference; NULL: no memory.
+ */
+static json_t *axis_of(json_t *res, const char *xkey)
+{
+	json_t *axes = json_object_get(res, "axes"), *a;
+	size_t i;
+
+	json_array_foreach(axes, i, a)
+		if (json_is_array(a) && in_strings(a, xkey))
+			return json_incref(a);
+	return json_pack("[s]", xkey);
+}
+
+/*
+ * x_value - point values `vals` on axis g->gr_axis: the value of its one
+ * key, or an array of its keys' values (null for one missing).  A new
+ * reference; NULL: no memory.
+ */
+static json_t *x_value(const struct grid *g, json_t *vals)
+{
+	json_t *xv, *k;
+	size_t i;
+
+	if (json_array_size(g->gr_axis) == 1) {
+		xv = json_object_get(vals, json_string_value(json_array_get(g->gr_axis, 0)));
+		return json_incref(xv ? xv : json_null());
+	}
+	xv = json_array();
+	json_array_foreach(g->gr_axis, i, k) {
+		json_t *v = json_object_get(vals, json_string_value(k));
+
+		if (xv && json_array_append(xv, v ? v : json_null()) < 0) {
+			json_decref(xv);
+			xv = NULL;
+		}
+	}
+	return xv;
+}
+
+/* x_text - an x value as a tic label: a scalar as scalar_text, an axis's values joined with ", " */
+static void x_text(char *buf, size_t len, json_t *xv)
+{
+	size_t i, used = 0;
+	json_t *v;
+
+	if (!json_is_array(xv)) {
+		scalar_text(buf, len, xv);
+		return;
+	}
+	buf[0] = '\0';
+	json_array_foreach(xv, i, v) {
+		char t[PLOT_LABEL_MAX];
+		int w;
+
+		scalar_text(t, sizeof(t), v);
+		w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", t);
+		if (w < 0 || (size_t)w >= len - used)
+			break;          /* cut: the label is full */
+		used += (size_t)w;
+	}
+}
+
+/* grid_build - lay out the points of `res` by value on the axis of `xkey` and series; 0 or -ENOMEM */
 static int grid_build(struct grid *g, json_t *res, const char *xkey)
 {
 	json_t *points = json_object_get(res, "points");
@@ -192,25 +263,29 @@ static int grid_build(struct grid *g, json_t *res, const char *xkey)
 	json_t *p;
 
 	memset(g, 0, sizeof(*g));
+	g->gr_axis = axis_of(res, xkey);
 	g->gr_x = calloc(np + 1, sizeof(*g->gr_x));
 	g->gr_series = calloc(np + 1, sizeof(*g->gr_series));
-	if (!g->gr_x || !g->gr_series)
+	if (!g->gr_axis || !g->gr_x || !g->gr_series)
 		return -ENOMEM;
+	string_list(g->gr_xlabel, sizeof(g->gr_xlabel), g->gr_axis);
 	g->gr_numeric = 1;
 	json_array_foreach(points, i, p) {
 		json_t *vals = json_object_get(p, "values");
-		json_t *xv = json_object_get(vals, xkey);
+		json_t *xv = x_value(g, vals);
 		char leg[PLOT_LABEL_MAX];
 
 		if (!xv)
-			xv = json_null();       /* a singleton: never freed */
+			return -ENOMEM;
 		for (x = 0; x < g->gr_nx && !json_equal(g->gr_x[x], xv); x++)
 			;
 		if (x == g->gr_nx) {
 			g->gr_x[g->gr_nx++] = xv;
 			g->gr_numeric &= json_is_number(xv);
+		} else {
+			json_decref(xv);
 		}
-		legend(leg, sizeof(leg), keys, xkey, vals);
+		legend(leg, sizeof(leg), keys, g->gr_axis, vals);
 		for (s = 0; s < g->gr_nseries && strcmp(g->gr_series[s], leg) != 0; s++)
 			;
 		if (s == g->gr_nseries)
@@ -225,14 +300,15 @@ static int grid_build(struct grid *g, json_t *res, const char *xkey)
 		g->gr_cell[i] = -1;
 	json_array_foreach(points, i, p) {
 		json_t *vals = json_object_get(p, "values");
-		json_t *xv = json_object_get(vals, xkey);
+		json_t *xv = x_value(g, vals);
 		char leg[PLOT_LABEL_MAX];
 
 		if (!xv)
-			xv = json_null();
+			return -ENOMEM;
 		for (x = 0; !json_equal(g->gr_x[x], xv); x++)
 			;
-		legend(leg, sizeof(leg), keys, xkey, vals);
+		json_decref(xv);
+		legend(leg, sizeof(leg), keys, g->gr_axis, vals);
 		for (s = 0; strcmp(g->gr_series[s], leg) != 0; s++)
 			;
 		if (g->gr_cell[x * g->gr_nseries + s] < 0)
@@ -243,7 +319,7 @@ static int grid_build(struct grid *g, json_t *res, const char *xkey)
 
 /* sweep_one - chart SWEEP-METRIC of the points laid out in g; the exit status */
 static int sweep_one(const struct plot *pl, const char *file, json_t *res,
-		     const struct grid *g, const char *xkey, const char *metric)
+		     const struct grid *g, const char *metric)
 {
 	json_t *points = json_object_get(res, "points");
 	const char *sweep = plot_str(res, "sweep", "sweep");
@@ -256,7 +332,7 @@ static int sweep_one(const struct plot *pl, const char *file, json_t *res,
 
 	snprintf(title, sizeof(title), "%s on %s: %s by %s (sweep %s)",
 		 plot_str(res, "workload", "(unnamed)"),
-		 plot_str(res, "machine", "(unnamed machine)"), metric, xkey, sweep);
+		 plot_str(res, "machine", "(unnamed machine)"), metric, g->gr_xlabel, sweep);
 	for (x = 0; x < g->gr_nx * g->gr_nseries; x++) {
 		json_t *m = json_object_get(json_array_get(points, (size_t)g->gr_cell[x]),
 					    "metrics");
@@ -280,12 +356,12 @@ static int sweep_one(const struct plot *pl, const char *file, json_t *res,
 	dat_text(c.ch_dat, title);
 	fprintf(c.ch_dat, "\n# from ");
 	dat_text(c.ch_dat, file);
-	fprintf(c.ch_dat, "; one row per value of %s\n", xkey);
+	fprintf(c.ch_dat, "; one row per value of %s\n", g->gr_xlabel);
 	if (g->gr_numeric)
-		fprintf(c.ch_dat, "# column 1: %s\n", xkey);
+		fprintf(c.ch_dat, "# column 1: %s\n", g->gr_xlabel);
 	else
 		fprintf(c.ch_dat, "# column 1: the number of the value of %s, "
-			"the value after '#'\n", xkey);
+			"the value after '#'\n", g->gr_xlabel);
 	for (s = 0; s < g->gr_nseries; s++) {
 		fprintf(c.ch_dat, "# column %zu: %s", s + 2, metric);
 		if (g->gr_series[s][0]) {
@@ -295,7 +371,7 @@ static int sweep_one(const struct plot *pl, const char *file, json_t *res,
 		fprintf(c.ch_dat, " (NaN = no value)\n");
 	}
 	for (x = 0; x < g->gr_nx; x++) {
-		scalar_text(xt, sizeof(xt), g->gr_x[x]);
+		x_text(xt, sizeof(xt), g->gr_x[x]);
 		if (g->gr_numeric)
 			fprintf(c.ch_dat, "%s", xt);
 		else
@@ -319,7 +395,7 @@ static int sweep_one(const struct plot *pl, const char *file, json_t *res,
 
 	plot_y_scale(max, &scale, &word);
 	plot_metric_label(ylabel, sizeof(ylabel), metric, word);
-	chart_begin(&c, title, xkey, ylabel);
+	chart_begin(&c, title, g->gr_xlabel, ylabel);
 	if (g->gr_numeric) {
 		fprintf(c.ch_gp, "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"
 			"plot");
@@ -331,7 +407,7 @@ static int sweep_one(const struct plot *pl, const char *file, json_t *res,
 			"set xrange [-0.5:%zu.5]\n"
 			"set xtics nomirror (", g->gr_nx - 1);
 		for (x = 0; x < g->gr_nx; x++) {
-			scalar_text(xt, sizeof(xt), g->gr_x[x]);
+			x_text(xt, sizeof(xt), g->gr_x[x]);
 			fprintf(c.ch_gp, "%s", x ? ", " : "");
 			gp_tic(c.ch_gp, xt);
 			fprintf(c.ch_gp, " %zu", x);
@@ -373,11 +449,11 @@ int plot_sweep(const struct plot *pl, const char *file, json_t *res,
 			"to draw\n", file);
 	else if (nmetrics)
 		for (i = 0; i < nmetrics && rc == EXIT_DONE; i++)
-			rc = sweep_one(pl, file, res, &g, xkey, metrics[i]);
+			rc = sweep_one(pl, file, res, &g, metrics[i]);
 	else
 		for (i = 0; i < json_array_size(ms) && rc == EXIT_DONE; i++)
 			if (json_is_string(json_array_get(ms, i)))
-				rc = sweep_one(pl, file, res, &g, xkey,
+				rc = sweep_one(pl, file, res, &g,
 					       json_string_value(json_array_get(ms, i)));
 	grid_free(&g);
 	return rc;

@@ -165,6 +165,33 @@ out:
 	return rc;
 }
 
+
+/*
+ * axes_json - the sweep's axes, each a list of keys: one per grid key, and
+ * the zip's keys together as the last (they vary together); NULL: no memory
+ */
+static json_t *axes_json(const struct sweep *sw)
+{
+	const size_t n = json_array_size(sw->sw_keys);
+	json_t *axes = json_array(), *zip;
+	int bad = !axes;
+
+	for (size_t k = 0; k < sw->sw_ngrid && !bad; k++)
+		bad = json_array_append_new(axes, json_pack("[O]",
+					    json_array_get(sw->sw_keys, k))) < 0;
+	if (!bad && n > sw->sw_ngrid) {
+		zip = json_array();
+		for (size_t k = sw->sw_ngrid; zip && k < n && !bad; k++)
+			bad = json_array_append(zip, json_array_get(sw->sw_keys, k)) < 0;
+		bad |= json_array_append_new(axes, zip) < 0;
+	}
+	if (bad) {
+		json_decref(axes);
+		return NULL;
+	}
+	return axes;
+}
+
 /* put - write `text` to DIR/NAME; EXIT_DONE or EXIT_USAGE (message printed) */
 static int put(const char *dir, const char *name, const char *text)
 {
@@ -210,6 +237,7 @@ int sweep_results(const struct sweep *sw, const char *dir, size_t *nfailed)
 	    json_object_set_new(root, "workload", config_string(rep0, "config.name")) < 0 ||
 	    json_object_set_new(root, "machine", config_string(rep0, "config.machine.name")) < 0 ||
 	    json_object_set(root, "keys", sw->sw_keys) < 0 ||
+	    json_object_set_new(root, "axes", axes_json(sw)) < 0 ||
 	    json_object_set(root, "metrics", sw->sw_metrics) < 0 ||
 	    json_object_set(root, "points", points) < 0)
 		goto out;

@@ -158,11 +158,8 @@ int sweep_plan(const struct sweep *sw, const char *dir)
 		fprintf(stderr, "eptsim sweep: %s: the directory's name is too long\n", dir);
 		goto out;
 	}
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "eptsim sweep: %s: cannot create the directory: %s\n", dir,
-			strerror(errno));
+	if (make_dirs("sweep", dir) < 0)
 		goto out;
-	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "eptsim sweep: %s: exists and is not a directory; remove it or use -o\n",
 			dir);

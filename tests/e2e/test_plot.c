@@ -836,6 +836,46 @@ static void numeric_sweep_key_draws_lines(void **state)
 	tl_rmtree(sw);
 }
 
+/* a zip's keys vary together: one axis, its values joined, the other keys the series */
+static void zip_axis_is_one_x_axis(void **state)
+{
+	struct fixture *fx = *state;
+	char *sw = subdir(fx, "zip");
+	char *res = tl_write(sw, "results.json",
+		"{\"sweep\": \"ad\", \"workload\": \"hp\", \"machine\": \"skylake-sp\",\n"
+		" \"keys\": [\"source.write_fraction\", \"vm.policy\", \"vm.ept_ad\"],\n"
+		" \"axes\": [[\"source.write_fraction\"], [\"vm.policy\", \"vm.ept_ad\"]],\n"
+		" \"metrics\": [\"cycles.total\"],\n"
+		" \"points\": [\n"
+		"  {\"values\": {\"source.write_fraction\": 0.1, \"vm.policy\": \"bhyve\", \"vm.ept_ad\": true}, \"metrics\": {\"cycles.total\": 10}},\n"
+		"  {\"values\": {\"source.write_fraction\": 0.1, \"vm.policy\": \"bhyve\", \"vm.ept_ad\": false}, \"metrics\": {\"cycles.total\": 11}},\n"
+		"  {\"values\": {\"source.write_fraction\": 0.1, \"vm.policy\": \"nvmm\", \"vm.ept_ad\": false}, \"metrics\": {\"cycles.total\": 12}},\n"
+		"  {\"values\": {\"source.write_fraction\": 0.5, \"vm.policy\": \"bhyve\", \"vm.ept_ad\": true}, \"metrics\": {\"cycles.total\": 20}},\n"
+		"  {\"values\": {\"source.write_fraction\": 0.5, \"vm.policy\": \"bhyve\", \"vm.ept_ad\": false}, \"metrics\": {\"cycles.total\": 21}},\n"
+		"  {\"values\": {\"source.write_fraction\": 0.5, \"vm.policy\": \"nvmm\", \"vm.ept_ad\": false}, \"metrics\": {\"cycles.total\": 22}}\n"
+		" ]}\n");
+	struct dat d;
+	char *gp;
+
+	/* the default x: the last axis, the zip's (--x names any of its keys alike) */
+	run_ok((const char *[]){ "plot", res, "--x", "vm.ept_ad", NULL });
+	dat_load(&d, sw, "ad-cycles.total.dat");
+	assert_int_equal(d.rows, 3);
+	assert_string_equal(d.comment[0], " bhyve, true");
+	assert_string_equal(d.comment[1], " bhyve, false");
+	assert_string_equal(d.comment[2], " nvmm, false");
+	assert_string_equal(d.text[1][1], "11");        /* bhyve, false at 0.1 */
+	assert_string_equal(d.text[2][2], "22");        /* nvmm, false at 0.5 */
+	dat_free(&d);
+	gp = read_in(sw, "ad-cycles.total.gp");
+	assert_non_null(strstr(gp, "by vm.policy, vm.ept_ad"));
+	assert_non_null(strstr(gp, "title \"source.write_fraction=0.5\""));
+	assert_null(strstr(gp, "vm.policy=")); /* never a series of the x axis */
+	free(gp);
+	free(res);
+	tl_rmtree(sw);
+}
+
 /* ---- strings from JSON ------------------------------------------------------ */
 
 /* rename_report - the report `src` with config.name `name`, written as DIR/FILE */
@@ -1028,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(several_reports_compare_a_metric),
 		cmocka_unit_test(sweep_draws_a_chart_per_metric),
 		cmocka_unit_test(numeric_sweep_key_draws_lines),
+		cmocka_unit_test(zip_axis_is_one_x_axis),
 		cmocka_unit_test(names_are_escaped_for_gnuplot),
 		cmocka_unit_test(bad_input_exits_2_naming_the_file),
 		cmocka_unit_test(gnuplot_missing_or_failing_exits_3),

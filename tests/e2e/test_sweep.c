@@ -469,17 +469,19 @@ static void zip_is_one_axis_after_the_grid(void **state)
 	static const double fractions[] = { 0.1, 0.2, 0.3 };
 	char *dir = scratch("zip.json", zip);
 	struct tl_run r;
-	char *csv, l[256];
+	char *csv, l[256], *axes, *path;
+	json_t *res;
 
 	(void)state;
-	sweep(&r, dir, 0, "zip.json", "-q", NULL);
+	/* -o: the directory is made with its parents */
+	sweep(&r, dir, 0, "zip.json", "-q", "-o", "deep/er/z-sweep", NULL);
 	tl_run_free(&r);
-	csv = file_in(dir, "z-sweep/results.csv");
+	csv = file_in(dir, "deep/er/z-sweep/results.csv");
 	assert_int_equal(count_lines(csv), 7);
 	line(csv, 0, l, sizeof(l));
 	assert_string_equal(l, "point,source.pattern,seed,source.write_fraction,name,status,writes");
 	for (size_t i = 0; i < 6; i++) {
-		json_t *rep = report(dir, "z-sweep", i);
+		json_t *rep = report(dir, "deep/er/z-sweep", i);
 		char want[256];
 
 		snprintf(want, sizeof(want), "%s%lld", rows[i], tl_counter(rep, "writes"));
@@ -490,6 +492,13 @@ static void zip_is_one_axis_after_the_grid(void **state)
 		json_decref(rep);
 	}
 	free(csv);
+	/* the zip's keys are one axis of results.json, after the grid's */
+	res = tl_load(path = tl_path(dir, "deep/er/z-sweep/results.json"));
+	axes = json_dumps(json_object_get(res, "axes"), JSON_COMPACT);
+	assert_string_equal(axes, "[[\"source.pattern\"],[\"seed\",\"source.write_fraction\",\"name\"]]");
+	free(axes);
+	free(path);
+	json_decref(res);
 	tl_rmtree(dir);
 }
 
