@@ -79,6 +79,13 @@ void gp_tic(FILE *f, const char *s);
 /* dat_text - `s` in a comment of a data file: control bytes as blanks */
 void dat_text(FILE *f, const char *s);
 
+/*
+ * dat_head - the first comment lines of c's data file: "# NAME.dat -
+ * eptsim plot: TITLE", then, when `file` is given, "# from FROM FILE"
+ * (`from`: e.g. "the sample rows of "), left open for the line's end.
+ */
+void dat_head(struct chart *c, const char *title, const char *from, const char *file);
+
 /* plot_is_number - `s` is a decimal number: -?DIGITS(.DIGITS)?([eE][+-]?DIGITS)? */
 int plot_is_number(const char *s);
 

@@ -111,8 +111,7 @@ static int compare_one(const struct plot *pl, char *const *files,
 		free(vals);
 		return rc;
 	}
-	fprintf(c.ch_dat, "# %s.dat - eptsim plot: ", c.ch_name);
-	dat_text(c.ch_dat, title);
+	dat_head(&c, title, "", NULL);
 	fprintf(c.ch_dat, "\n# one row per report; column 1: the bar's number, "
 		"column 2: %s (NaN = no value);\n# after '#': the bar's label and "
 		"the report\n", metric);

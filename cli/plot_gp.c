@@ -107,6 +107,16 @@ void dat_text(FILE *f, const char *s)
 	}
 }
 
+void dat_head(struct chart *c, const char *title, const char *from, const char *file)
+{
+	fprintf(c->ch_dat, "# %s.dat - eptsim plot: ", c->ch_name);
+	dat_text(c->ch_dat, title);
+	if (file) {
+		fprintf(c->ch_dat, "\n# from %s", from);
+		dat_text(c->ch_dat, file);
+	}
+}
+
 int plot_is_number(const char *s)
 {
 	size_t n;

@@ -179,10 +179,7 @@ static int chart_tlb(const struct plot *pl, const char *file, const char *prefix
 	rc = chart_open(&c, pl, prefix, "tlb");
 	if (rc != EXIT_DONE)
 		return rc;
-	fprintf(c.ch_dat, "# %s.dat - eptsim plot: ", c.ch_name);
-	dat_text(c.ch_dat, title);
-	fprintf(c.ch_dat, "\n# from the sample rows of ");
-	dat_text(c.ch_dat, file);
+	dat_head(&c, title, "the sample rows of ", file);
 	fprintf(c.ch_dat, " (a row every %lld accesses)\n"
 		"# column 1: accesses, cumulative, at the end of the interval\n"
 		"# column 2: accesses in the interval\n", sm->sm_every);
@@ -281,10 +278,7 @@ static int chart_walks(const struct plot *pl, const char *file, const char *pref
 	rc = chart_open(&c, pl, prefix, "walks");
 	if (rc != EXIT_DONE)
 		return rc;
-	fprintf(c.ch_dat, "# %s.dat - eptsim plot: ", c.ch_name);
-	dat_text(c.ch_dat, title);
-	fprintf(c.ch_dat, "\n# from ");
-	dat_text(c.ch_dat, file);
+	dat_head(&c, title, "", file);
 	fprintf(c.ch_dat, ": histograms.walks.mem_refs%s\n"
 		"# column 1: memory references made by one walk\n",
 		nser == 2 ? " and overhead.native_histograms.walks.mem_refs" : "");
@@ -363,10 +357,7 @@ static int chart_exits(const struct plot *pl, const char *file, const char *pref
 	rc = chart_open(&c, pl, prefix, "exits");
 	if (rc != EXIT_DONE)
 		return rc;
-	fprintf(c.ch_dat, "# %s.dat - eptsim plot: ", c.ch_name);
-	dat_text(c.ch_dat, title);
-	fprintf(c.ch_dat, "\n# from the sample rows of ");
-	dat_text(c.ch_dat, file);
+	dat_head(&c, title, "the sample rows of ", file);
 	fprintf(c.ch_dat, " (a row every %lld accesses); the chart draws\n"
 		"# each count x %lld / column 2, events per %lld accesses\n"
 		"# column 1: accesses, cumulative, at the end of the interval\n"
@@ -452,10 +443,7 @@ static int chart_cycles(const struct plot *pl, const char *file, const char *pre
 	rc = chart_open(&c, pl, prefix, "cycles");
 	if (rc != EXIT_DONE)
 		return rc;
-	fprintf(c.ch_dat, "# %s.dat - eptsim plot: ", c.ch_name);
-	dat_text(c.ch_dat, title);
-	fprintf(c.ch_dat, "\n# from ");
-	dat_text(c.ch_dat, file);
+	dat_head(&c, title, "", file);
 	fprintf(c.ch_dat, ": counters.cycles.*%s; all in cycles\n"
 		"# one row per bar; column 1: the bar\n",
 		nbars == 2 ? " and overhead.native_counters.cycles.*" : "");

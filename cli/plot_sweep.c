@@ -352,10 +352,7 @@ static int sweep_one(const struct plot *pl, const char *file, json_t *res,
 	rc = chart_open(&c, pl, sweep, metric);
 	if (rc != EXIT_DONE)
 		return rc;
-	fprintf(c.ch_dat, "# %s.dat - eptsim plot: ", c.ch_name);
-	dat_text(c.ch_dat, title);
-	fprintf(c.ch_dat, "\n# from ");
-	dat_text(c.ch_dat, file);
+	dat_head(&c, title, "", file);
 	fprintf(c.ch_dat, "; one row per value of %s\n", g->gr_xlabel);
 	if (g->gr_numeric)
 		fprintf(c.ch_dat, "# column 1: %s\n", g->gr_xlabel);
