@@ -254,7 +254,39 @@ static void x_text(char *buf, size_t len, json_t *xv)
 	}
 }
 
-/* grid_build - lay out the points of `res` by value on the axis of `xkey` and series; 0 or -ENOMEM */
+/*
+ * locate - the row x (value on the axis) and column s (series) of point
+ * values `vals`; with `add`, a value or series not seen yet is added, else
+ * both must be there.  0 or -ENOMEM.
+ */
+static int locate(struct grid *g, json_t *keys, json_t *vals, int add, size_t *x,
+		  size_t *s)
+{
+	json_t *xv = x_value(g, vals);
+	char leg[PLOT_LABEL_MAX];
+
+	if (!xv)
+		return -ENOMEM;
+	for (*x = 0; *x < g->gr_nx && !json_equal(g->gr_x[*x], xv); ++*x)
+		;
+	if (*x == g->gr_nx && add) {
+		g->gr_x[g->gr_nx++] = json_incref(xv);
+		g->gr_numeric &= json_is_number(xv);
+	}
+	json_decref(xv);
+	legend(leg, sizeof(leg), keys, g->gr_axis, vals);
+	for (*s = 0; *s < g->gr_nseries && strcmp(g->gr_series[*s], leg) != 0; ++*s)
+		;
+	if (*s == g->gr_nseries && add)
+		snprintf(g->gr_series[g->gr_nseries++], PLOT_LABEL_MAX, "%s", leg);
+	return 0;
+}
+
+/*
+ * grid_build - lay out the points of `res` by value on the axis of `xkey`
+ * and series: a first pass finds the rows and columns (rows sorted when
+ * numeric), a second places each point.  0 or -ENOMEM.
+ */
 static int grid_build(struct grid *g, json_t *res, const char *xkey)
 {
 	json_t *points = json_object_get(res, "points");
@@ -270,27 +302,9 @@ static int grid_build(struct grid *g, json_t *res, const char *xkey)
 		return -ENOMEM;
 	string_list(g->gr_xlabel, sizeof(g->gr_xlabel), g->gr_axis);
 	g->gr_numeric = 1;
-	json_array_foreach(points, i, p) {
-		json_t *vals = json_object_get(p, "values");
-		json_t *xv = x_value(g, vals);
-		char leg[PLOT_LABEL_MAX];
-
-		if (!xv)
+	json_array_foreach(points, i, p)
+		if (locate(g, keys, json_object_get(p, "values"), 1, &x, &s) < 0)
 			return -ENOMEM;
-		for (x = 0; x < g->gr_nx && !json_equal(g->gr_x[x], xv); x++)
-			;
-		if (x == g->gr_nx) {
-			g->gr_x[g->gr_nx++] = xv;
-			g->gr_numeric &= json_is_number(xv);
-		} else {
-			json_decref(xv);
-		}
-		legend(leg, sizeof(leg), keys, g->gr_axis, vals);
-		for (s = 0; s < g->gr_nseries && strcmp(g->gr_series[s], leg) != 0; s++)
-			;
-		if (s == g->gr_nseries)
-			snprintf(g->gr_series[g->gr_nseries++], PLOT_LABEL_MAX, "%s", leg);
-	}
 	if (g->gr_numeric)
 		qsort(g->gr_x, g->gr_nx, sizeof(*g->gr_x), x_cmp);
 	g->gr_cell = malloc((g->gr_nx * g->gr_nseries + 1) * sizeof(*g->gr_cell));
@@ -299,18 +313,8 @@ static int grid_build(struct grid *g, json_t *res, const char *xkey)
 	for (i = 0; i < g->gr_nx * g->gr_nseries; i++)
 		g->gr_cell[i] = -1;
 	json_array_foreach(points, i, p) {
-		json_t *vals = json_object_get(p, "values");
-		json_t *xv = x_value(g, vals);
-		char leg[PLOT_LABEL_MAX];
-
-		if (!xv)
+		if (locate(g, keys, json_object_get(p, "values"), 0, &x, &s) < 0)
 			return -ENOMEM;
-		for (x = 0; !json_equal(g->gr_x[x], xv); x++)
-			;
-		json_decref(xv);
-		legend(leg, sizeof(leg), keys, g->gr_axis, vals);
-		for (s = 0; strcmp(g->gr_series[s], leg) != 0; s++)
-			;
 		if (g->gr_cell[x * g->gr_nseries + s] < 0)
 			g->gr_cell[x * g->gr_nseries + s] = (long)i;    /* the first point wins */
 	}

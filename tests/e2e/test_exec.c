@@ -284,20 +284,6 @@ static void programs_in_a_vm_print_the_same_and_take_ept_violations(void **state
 
 /* ---- determinism ---------------------------------------------------------- */
 
-static void assert_same_file(const char *a, const char *b)
-{
-	size_t la, lb;
-	char *ta = tl_read(a, &la), *tb = tl_read(b, &lb);
-
-	assert_non_null(ta);
-	assert_non_null(tb);
-	assert_true(la > 1000);
-	if (la != lb || memcmp(ta, tb, la) != 0)
-		fail_msg("%s and %s differ (%zu and %zu bytes)", a, b, la, lb);
-	free(ta);
-	free(tb);
-}
-
 /* twice - `name` in a VM twice (with the native baseline when `baseline`): the same report bytes */
 static void twice(const char *name, bool baseline, const char *dir)
 {
@@ -311,7 +297,7 @@ static void twice(const char *name, bool baseline, const char *dir)
 			fail_msg("eptsim exec %s: exit %d: %s", name, r.status, r.err);
 		tl_run_free(&r);
 	}
-	assert_same_file(a, b);
+	tl_same_file(a, b);
 	if (baseline) {
 		json_t *rep = tl_load(a);
 
@@ -385,7 +371,7 @@ static void multi_process_reports_are_byte_identical(void **state)
 	(void)state;
 	json_decref(run_multi(dir, w, a, NULL));
 	json_decref(run_multi(dir, w, b, NULL));
-	assert_same_file(a, b);
+	tl_same_file(a, b);
 	free(a);
 	free(b);
 	free(w);

@@ -98,20 +98,6 @@ static int ends_erased(const struct pty_run *pr)
 	return pr->len >= 4 && memcmp(pr->term + pr->len - 4, "\r\033[K", 4) == 0;
 }
 
-static void same_bytes(const char *a, const char *b)
-{
-	size_t la, lb;
-	char *ta = tl_read(a, &la), *tb = tl_read(b, &lb);
-
-	assert_non_null(ta);
-	assert_non_null(tb);
-	assert_true(la > 1000);
-	assert_int_equal(la, lb);
-	assert_memory_equal(ta, tb, la);
-	free(ta);
-	free(tb);
-}
-
 /*
  * On a terminal: accesses, the total, the rate and the time left, drawn
  * in place and erased; the report is the one a run without a terminal
@@ -142,7 +128,7 @@ static void run_draws_on_a_terminal_only(void **state)
 	if (strchr(r.err, '\r') || strchr(r.err, '\033') || strstr(r.err, "left"))
 		fail_msg("a progress line without a terminal: %s", r.err);
 	tl_run_free(&r);
-	same_bytes(a, b);
+	tl_same_file(a, b);
 	free(a);
 	free(b);
 	tl_rmtree(dir);

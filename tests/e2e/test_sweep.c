@@ -502,6 +502,26 @@ static void zip_is_one_axis_after_the_grid(void **state)
 	tl_rmtree(dir);
 }
 
+/* a point never checks itself: the workload's `expect` is switched off, even one naming no file */
+static void points_do_not_check_against_expect(void **state)
+{
+	char *dir = scratch("e.json",
+		"{\"workload\": \"w.json\", \"set\": {\"expect\": \"no-such-golden.json\"},\n"
+		" \"grid\": {\"seed\": [1, 2]}, \"metrics\": [\"accesses\"]}\n");
+	struct tl_run r;
+	json_t *rep;
+
+	(void)state;
+	sweep(&r, dir, 0, "e.json", "-q", NULL);
+	tl_run_free(&r);
+	for (size_t i = 0; i < 2; i++) {
+		rep = report(dir, "e-sweep", i);        /* each point ran */
+		assert_int_equal(json_integer_value(config(rep, "seed")), (long long)i + 1);
+		json_decref(rep);
+	}
+	tl_rmtree(dir);
+}
+
 /* a directory holding another sweep is left alone: exit 2, nothing written */
 static void changed_sweep_stops(void **state)
 {
@@ -736,6 +756,7 @@ int main(void)
 		cmocka_unit_test(rerun_runs_only_points_without_a_report),
 		cmocka_unit_test(interrupted_sweep_resumes),
 		cmocka_unit_test(zip_is_one_axis_after_the_grid),
+		cmocka_unit_test(points_do_not_check_against_expect),
 		cmocka_unit_test(changed_sweep_stops),
 		cmocka_unit_test(bad_sweep_files_stop_before_running),
 		cmocka_unit_test(too_many_points),

@@ -229,3 +229,18 @@ char *tl_prog_path(const char *name)
 	free(rel);
 	return abs;
 }
+
+void tl_same_file(const char *a, const char *b)
+{
+	size_t la, lb;
+	char *ta = tl_read(a, &la), *tb = tl_read(b, &lb);
+
+	if (!ta || !tb)
+		fail_msg("%s: cannot be read", ta ? b : a);
+	if (la <= 1000)
+		fail_msg("%s: only %zu bytes", a, la);
+	if (la != lb || memcmp(ta, tb, la) != 0)
+		fail_msg("%s and %s differ (%zu and %zu bytes)", a, b, la, lb);
+	free(ta);
+	free(tb);
+}

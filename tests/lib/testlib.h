@@ -57,6 +57,12 @@ const char *tl_programs_dir(void);
 /* tl_prog_path - $EPTSIM_PROGRAMS/NAME as an absolute path (malloc'd); fails the test if it is not built */
 char *tl_prog_path(const char *name);
 
+/*
+ * tl_same_file - files a and b exist, hold more than 1000 bytes (a report,
+ * not an empty file) and are byte-identical; the running test fails if not
+ */
+void tl_same_file(const char *a, const char *b);
+
 /* tl_path - "DIR/NAME" (malloc'd) */
 char *tl_path(const char *dir, const char *name);
 
